@@ -1,0 +1,241 @@
+// Logical processes, the model <-> engine contract, and the sequential executor.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "careflow/engine/dary_heap.hpp"
+#include "careflow/engine/event.hpp"
+#include "careflow/engine/future_event_set.hpp"
+#include "careflow/engine/random.hpp"
+
+namespace careflow {
+
+/// Raised when a model breaks the engine's contract (e.g. a message faster than the lookahead).
+class ContractViolation : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+/// What a logical process may do while handling an event: read the clock, draw from keyed
+/// random streams, and schedule events for itself or send messages to other LPs.
+/// The same Context serves every executor, so models never see threads or ranks.
+class Context {
+ public:
+  SimTime now() const noexcept { return now_; }
+  LpId self() const noexcept { return self_; }
+  SimTime lookahead() const noexcept { return lookahead_; }
+  std::uint64_t seed() const noexcept { return seed_; }
+  std::uint64_t replication() const noexcept { return replication_; }
+
+  /// The random stream of (entity, purpose) in this run's (seed, replication).
+  RandomStream stream(std::uint64_t entity, std::uint64_t purpose) const noexcept {
+    return RandomStream(StreamKey{seed_, replication_, entity, purpose});
+  }
+
+  /// An event for this LP after `delay` >= 0 days.
+  void schedule(SimTime delay, std::uint32_t kind, std::uint64_t payload = 0, std::int16_t priority = 0) {
+    if (!(delay >= 0.0)) throw ContractViolation("schedule: delay must be >= 0, got " + std::to_string(delay));
+    emit(self_, delay, kind, payload, priority);
+  }
+
+  /// A message to another LP; its delay must be at least the lookahead, which is what lets
+  /// a parallel executor process LPs of different partitions concurrently.
+  void send(LpId target, SimTime delay, std::uint32_t kind, std::uint64_t payload = 0, std::int16_t priority = 0) {
+    if (target == self_) {
+      schedule(delay, kind, payload, priority);
+      return;
+    }
+    if (target >= lp_count_) throw ContractViolation("send: no logical process " + std::to_string(target));
+    if (!(delay >= lookahead_))
+      throw ContractViolation("send: delay " + std::to_string(delay) + " is below the lookahead " +
+                              std::to_string(lookahead_));
+    emit(target, delay, kind, payload, priority);
+  }
+
+ private:
+  template <FutureEventSet>
+  friend class SequentialExecutor;
+  friend class ExecutorAccess;
+
+  void emit(LpId target, SimTime delay, std::uint32_t kind, std::uint64_t payload, std::int16_t priority) {
+    Event e;
+    e.time = now_ + delay;
+    e.order = Event::pack_order(priority, self_);
+    e.seq = (*seq_)++;
+    e.target = target;
+    e.kind = kind;
+    e.payload = payload;
+    outbox_->push_back(e);
+  }
+
+  SimTime now_ = 0;
+  LpId self_ = 0;
+  LpId lp_count_ = 0;
+  SimTime lookahead_ = 0;
+  std::uint64_t seed_ = 0, replication_ = 0;
+  std::uint64_t* seq_ = nullptr;
+  std::vector<Event>* outbox_ = nullptr;
+};
+
+/// The model <-> engine contract. All model state lives in LPs; LPs interact only through
+/// events. on_start runs at time 0, on_event for each event in the total order, on_finish
+/// at the end time (close time-weighted statistics there).
+class LogicalProcess {
+ public:
+  virtual ~LogicalProcess() = default;
+  virtual void on_start(Context&) {}
+  virtual void on_event(Context& ctx, const Event& event) = 0;
+  virtual void on_finish(Context&) {}
+};
+
+/// A model instance ready to run: its LPs, its lookahead and its random identity.
+class Simulation {
+ public:
+  Simulation(std::uint64_t seed, std::uint64_t replication, SimTime lookahead)
+      : seed_(seed), replication_(replication), lookahead_(lookahead) {
+    if (!(lookahead > 0.0)) throw ContractViolation("lookahead must be > 0");
+  }
+
+  LpId add(std::unique_ptr<LogicalProcess> lp) {
+    lps_.push_back(std::move(lp));
+    return static_cast<LpId>(lps_.size() - 1);
+  }
+  template <class T, class... Args>
+  T& emplace(Args&&... args) {
+    auto p = std::make_unique<T>(std::forward<Args>(args)...);
+    T& ref = *p;
+    add(std::move(p));
+    return ref;
+  }
+
+  LogicalProcess& lp(LpId id) { return *lps_.at(id); }
+  std::size_t lp_count() const noexcept { return lps_.size(); }
+  SimTime lookahead() const noexcept { return lookahead_; }
+  std::uint64_t seed() const noexcept { return seed_; }
+  std::uint64_t replication() const noexcept { return replication_; }
+
+ private:
+  std::uint64_t seed_, replication_;
+  SimTime lookahead_;
+  std::vector<std::unique_ptr<LogicalProcess>> lps_;
+};
+
+/// What a run did. The fingerprint hashes every LP's event stream in its processing order,
+/// combined in LP order, so it is the same for any executor, partitioning or thread count.
+struct RunStats {
+  std::uint64_t events = 0;
+  SimTime end_time = 0;
+  std::uint64_t fingerprint = 0;
+  std::size_t peak_pending = 0;
+};
+
+/// Running 64-bit hash of an LP's event stream (processing order matters).
+inline std::uint64_t mix_event(std::uint64_t h, const Event& e) noexcept {
+  auto step = [](std::uint64_t acc, std::uint64_t x) {
+    acc ^= x + 0x9E3779B97F4A7C15ull + (acc << 6) + (acc >> 2);
+    return acc;
+  };
+  std::uint64_t t;
+  static_assert(sizeof t == sizeof e.time);
+  __builtin_memcpy(&t, &e.time, sizeof t);
+  h = step(h, t);
+  h = step(h, e.order);
+  h = step(h, e.seq);
+  h = step(h, (static_cast<std::uint64_t>(e.kind) << 32) | e.target);
+  return step(h, e.payload);
+}
+
+/// Combine per-LP hashes into one run fingerprint (splitmix64 finaliser per LP).
+std::uint64_t combine_fingerprint(const std::vector<std::uint64_t>& lp_hashes) noexcept;
+
+/// Runs a Simulation on one thread, one event at a time, in the total order.
+template <FutureEventSet Fes = DaryHeap<4>>
+class SequentialExecutor {
+ public:
+  explicit SequentialExecutor(Simulation& sim) : sim_(sim) {}
+
+  /// Process every event with time <= until, then finish every LP at `until`
+  /// (or at the last event's time if the model ran dry first and until is infinite).
+  RunStats run(SimTime until) {
+    const auto n = static_cast<LpId>(sim_.lp_count());
+    seq_.assign(n, 0);
+    hashes_.assign(n, 0);
+    fes_.clear();
+    Context ctx;
+    ctx.lp_count_ = n;
+    ctx.lookahead_ = sim_.lookahead();
+    ctx.seed_ = sim_.seed();
+    ctx.replication_ = sim_.replication();
+    ctx.outbox_ = &outbox_;
+    lps_.resize(n);
+    for (LpId i = 0; i < n; ++i) lps_[i] = &sim_.lp(i);
+
+    for (LpId i = 0; i < n; ++i) {
+      ctx.self_ = i;
+      ctx.seq_ = &seq_[i];
+      sim_.lp(i).on_start(ctx);
+      flush();
+    }
+
+    RunStats stats;
+    while (!fes_.empty()) {
+      const Event& e = fes_.top();
+      if (e.time > until) break;
+      ctx.now_ = e.time;
+      ctx.self_ = e.target;
+      ctx.seq_ = &seq_[e.target];
+      hashes_[e.target] = mix_event(hashes_[e.target], e);
+      lps_[e.target]->on_event(ctx, e);
+      ++stats.events;
+      // Hold operation: the first new event replaces the one just handled (one sift, not two).
+      if (outbox_.empty()) {
+        fes_.pop();
+      } else {
+        replace_top_or_push(outbox_.front());
+        for (std::size_t i = 1; i < outbox_.size(); ++i) fes_.push(outbox_[i]);
+        outbox_.clear();
+      }
+      if (fes_.size() > stats.peak_pending) stats.peak_pending = fes_.size();
+    }
+
+    stats.end_time = until < kForever ? until : ctx.now_;
+    ctx.now_ = stats.end_time;
+    for (LpId i = 0; i < n; ++i) {
+      ctx.self_ = i;
+      ctx.seq_ = &seq_[i];
+      sim_.lp(i).on_finish(ctx);
+      outbox_.clear();  // events scheduled while finishing are never processed
+    }
+    stats.fingerprint = combine_fingerprint(hashes_);
+    return stats;
+  }
+
+  const std::vector<std::uint64_t>& lp_hashes() const noexcept { return hashes_; }
+
+ private:
+  void flush() {
+    for (const Event& e : outbox_) fes_.push(e);
+    outbox_.clear();
+  }
+  void replace_top_or_push(const Event& e) {
+    if constexpr (requires { fes_.replace_top(e); }) {
+      fes_.replace_top(e);
+    } else {
+      fes_.pop();
+      fes_.push(e);
+    }
+  }
+
+  Simulation& sim_;
+  Fes fes_;
+  std::vector<Event> outbox_;
+  std::vector<std::uint64_t> seq_;
+  std::vector<std::uint64_t> hashes_;
+  std::vector<LogicalProcess*> lps_;
+};
+
+}  // namespace careflow

@@ -1,0 +1,120 @@
+// Statistics within one replication and across replications.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <vector>
+
+#include "careflow/engine/event.hpp"
+
+namespace careflow {
+
+/// Count, mean, variance (Welford's online algorithm, numerically stable), min and max.
+class Tally {
+ public:
+  void add(double x) noexcept {
+    ++n_;
+    const double d = x - mean_;
+    mean_ += d / static_cast<double>(n_);
+    m2_ += d * (x - mean_);
+    if (x < min_) min_ = x;
+    if (x > max_) max_ = x;
+  }
+  void reset() noexcept { *this = Tally{}; }
+
+  std::uint64_t count() const noexcept { return n_; }
+  double mean() const noexcept { return n_ ? mean_ : std::numeric_limits<double>::quiet_NaN(); }
+  /// Sample variance (n - 1 denominator).
+  double variance() const noexcept {
+    return n_ > 1 ? m2_ / static_cast<double>(n_ - 1) : std::numeric_limits<double>::quiet_NaN();
+  }
+  double sd() const noexcept;
+  double min() const noexcept { return n_ ? min_ : std::numeric_limits<double>::quiet_NaN(); }
+  double max() const noexcept { return n_ ? max_ : std::numeric_limits<double>::quiet_NaN(); }
+
+ private:
+  std::uint64_t n_ = 0;
+  double mean_ = 0, m2_ = 0;
+  double min_ = std::numeric_limits<double>::infinity();
+  double max_ = -std::numeric_limits<double>::infinity();
+};
+
+/// A level that holds between changes (queue length, busy servers, occupancy);
+/// its mean is weighted by the time spent at each level.
+class TimeWeighted {
+ public:
+  explicit TimeWeighted(SimTime start = 0.0) noexcept : start_(start), last_(start) {}
+
+  void set(SimTime now, double level) noexcept {
+    area_ += level_ * (now - last_);
+    last_ = now;
+    level_ = level;
+    if (level > max_) max_ = level;
+  }
+  void add(SimTime now, double delta) noexcept { set(now, level_ + delta); }
+
+  /// Forget the history (e.g. at the end of the warm-up), keeping the current level.
+  void reset(SimTime now) noexcept {
+    start_ = last_ = now;
+    area_ = 0;
+    max_ = level_;
+  }
+
+  double level() const noexcept { return level_; }
+  double max() const noexcept { return max_; }
+  /// Time average over [start, now].
+  double mean(SimTime now) const noexcept {
+    const double span = now - start_;
+    return span > 0 ? (area_ + level_ * (now - last_)) / span : level_;
+  }
+  /// Integral of the level over [start, now] (e.g. bed-days).
+  double area(SimTime now) const noexcept { return area_ + level_ * (now - last_); }
+
+ private:
+  SimTime start_, last_;
+  double level_ = 0, area_ = 0, max_ = 0;
+};
+
+/// Keeps every observation of one replication, for exact quantiles.
+class Sample {
+ public:
+  void add(double x) { values_.push_back(x); }
+  void reset() noexcept { values_.clear(); }
+  std::size_t size() const noexcept { return values_.size(); }
+  const std::vector<double>& values() const noexcept { return values_; }
+  /// Quantile p in [0, 1], linear interpolation between order statistics (Hyndman-Fan type 7,
+  /// the default of R and numpy). NaN when empty.
+  double quantile(double p) const;
+
+ private:
+  std::vector<double> values_;
+};
+
+/// Exact type-7 quantile of `values` (sorted or not; the span is not modified).
+double quantile(std::span<const double> values, double p);
+
+/// A two-sided Student-t confidence interval for a mean.
+struct ConfidenceInterval {
+  double mean = std::numeric_limits<double>::quiet_NaN();
+  double half_width = std::numeric_limits<double>::quiet_NaN();
+  std::size_t n = 0;
+  double level = 0.95;
+
+  double lower() const noexcept { return mean - half_width; }
+  double upper() const noexcept { return mean + half_width; }
+  bool contains(double x) const noexcept { return lower() <= x && x <= upper(); }
+};
+
+/// Quantile of Student's t distribution with `df` degrees of freedom.
+double student_t_quantile(double p, double df);
+
+/// Interval for the mean of independent replication results (NaNs are skipped).
+/// With one value the half-width is NaN: one replication gives no interval.
+ConfidenceInterval confidence_interval(std::span<const double> values, double level = 0.95);
+
+/// Paired interval for the mean of (b[i] - a[i]): replication i of both scenarios used the
+/// same random streams, so the pairing removes the shared noise.
+ConfidenceInterval paired_difference(std::span<const double> a, std::span<const double> b, double level = 0.95);
+
+}  // namespace careflow

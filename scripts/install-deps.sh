@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs careflow's build and test dependencies from Debian packages.
+# Idempotent: packages already present are skipped, so re-running is cheap and safe.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  catch2 librandom123-dev libyaml-cpp-dev libcli11-dev libfmt-dev
+  libboost-graph-dev libtbb-dev libhdf5-dev
+  python3-numpy python3-pandas python3-h5py
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
