@@ -50,6 +50,7 @@ TEST_CASE("a Jackson network matches product-form theory", "[models][theory][sta
 
 TEST_CASE("the network conserves people and is deterministic", "[models][determinism]") {
   NetworkSpec spec = demo_network();
+  spec.warmup_days = 100;
   spec.horizon_days = 400;
   const NetworkResult a = run_network(spec, 5, 0);
   const NetworkResult b = run_network(spec, 5, 0);
