@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   catch2 librandom123-dev libyaml-cpp-dev libcli11-dev libfmt-dev
   libboost-graph-dev libtbb-dev libhdf5-dev
-  python3-numpy python3-pandas python3-h5py
+  python3-numpy python3-pandas python3-h5py python3-pytest python3-xarray
 )
 
 missing=()

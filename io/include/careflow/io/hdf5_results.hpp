@@ -1,0 +1,36 @@
+// Saving a care-model run to HDF5, so that results can be read with h5py, pandas or xarray
+// without careflow. The layout is described in docs/results-format.md.
+#pragma once
+
+#include <string>
+
+#include "careflow/models/results.hpp"
+#include "careflow/models/scenario.hpp"
+
+namespace careflow::io {
+
+/// Version of the file layout, stored as the root attribute `format_version`.
+inline constexpr int kResultsFormatVersion = 1;
+
+struct WriteOptions {
+  /// Episode tables are by far the largest part of a file, so by default only replication 0
+  /// keeps its episodes; the other replication groups have no `episodes` dataset.
+  bool episodes_all_replications = false;
+};
+
+/// Throws std::runtime_error with a message naming the path if a results file could not be
+/// created there: the directory is missing or not writable, or the path is a directory.
+/// Meant to be called before a long simulation, so that a typo fails at once.
+void check_writable(const std::string& path);
+
+/// Writes the scenario and the run's results to `path` (HDF5), replacing any file there.
+/// Atomic: the file is written next to the target under a temporary name and renamed onto
+/// it only when complete, so the target is never left half-written. `result.summary` is
+/// used when filled (see models::summarise); otherwise the summary is computed here.
+/// Throws std::runtime_error naming the path (and the failing HDF5 call, or what is
+/// inconsistent in the result, e.g. series of the wrong size) on any failure. A symbolic link
+/// at `path` is followed: the file it points to is replaced. Not thread-safe (HDF5 is not).
+void write_results_hdf5(const std::string& path, const careflow::models::Scenario& scenario,
+                        const careflow::models::RunResult& result, const WriteOptions& opt = {});
+
+}  // namespace careflow::io

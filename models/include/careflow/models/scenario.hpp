@@ -1,0 +1,228 @@
+// The care-flow scenario: a local care system described as data. Loaded from YAML by
+// scenario_loader.hpp, checked by validate_scenario(), run by care_model.hpp.
+//
+// Units: time in days unless a field name says otherwise (…_years, …_per_year);
+// money in pounds (£); rates per year.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "careflow/engine/distribution.hpp"
+#include "careflow/engine/resource.hpp"
+
+namespace careflow::models {
+
+inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
+/// A route target meaning "leaves the care system".
+inline constexpr int kExit = -1;
+
+/// Where a value came from, for error messages ("default.yaml:42: services[3].capacity: …").
+struct SourceRef {
+  std::string file;
+  int line = 0;  // 1-based; 0 when built in code
+  std::string field;
+};
+
+enum class Tier { Mainstream, Intermediate, Specialist, Acute };
+enum class ServiceKind {
+  Service,     // an ordinary service: queue, capacity, duration, routing
+  Assessment,  // counted as an assessment (NI 132; "number of assessments")
+  Hospital,    // acute stays; discharge waits for the next service while keeping the bed (DToC)
+};
+enum class BudgetMode {
+  Aligned,  // each agency's budget funds its own services; planned together, kept separate
+  Pooled,   // pool budgets fund their services; capacity follows the queue within a pool
+  Lead,     // as Pooled, but the lead agency holds the pool's money
+};
+
+/// Unit costs of a service. The daily rate applies to each occupied place (day of stay,
+/// caseload day): per_day + per_week / 7 + per_hour * hours_per_week / 7.
+struct CostSpec {
+  double per_contact = 0;  // £ each time a person starts the service (also each review)
+  double per_episode = 0;  // £ per episode (charged at the start)
+  double per_day = 0;      // £ per occupied day
+  double per_week = 0;     // £ per occupied week
+  double per_hour = 0;     // £ per hour of care
+  double hours_per_week = 0;
+  double daily_rate() const noexcept { return per_day + per_week / 7.0 + per_hour * hours_per_week / 7.0; }
+};
+
+/// Condition on a route rule; every non-empty part must hold.
+struct Condition {
+  std::vector<int> need_levels;   // indices into Scenario::need_levels; empty = any
+  double min_age = 0;             // years, inclusive
+  double max_age = kInfinity;     // years, exclusive
+  std::vector<int> cohorts;       // indices; empty = any
+  bool always() const noexcept { return need_levels.empty() && cohorts.empty() && min_age <= 0 && max_age == kInfinity; }
+};
+
+struct RouteTarget {
+  int service = kExit;  // index, or kExit
+  double probability = 0;
+};
+
+/// After service: the first rule whose condition holds chooses the next service by
+/// probability. The probabilities of a rule sum to 1 (kExit is an explicit target).
+/// If no rule holds, the person leaves.
+struct RouteRule {
+  Condition when;
+  std::vector<RouteTarget> to;
+  SourceRef source;
+};
+
+struct ReviewSpec {
+  double every_days = 0;  // 0: no reviews
+  double cost = 0;        // £ per review, charged to the service
+  double step_down_probability = 0;  // at a review, the person leaves the service early…
+  int step_down_to = kExit;          // …for this service (or leaves the system)
+};
+
+struct ServiceSpec {
+  std::string name;
+  Tier tier = Tier::Mainstream;
+  ServiceKind kind = ServiceKind::Service;
+  int agency = 0;  // owning agency (provider)
+  std::uint32_t capacity = 1;  // places: workers' caseload slots, beds, teams
+  CapacitySchedule capacity_schedule;  // later changes (times in days from the start)
+  Distribution duration = Distribution::exponential(1.0);  // days of service (length of stay)
+  QueueDiscipline discipline = QueueDiscipline::Fifo;  // Priority: higher need first
+  std::uint32_t max_queue = Resource::kUnlimited;  // arrivals beyond it are turned away
+  double patience_days = kInfinity;                // waiting longer than this, people leave the queue
+  int overflow_to = kExit;  // where people turned away or reneging go
+  CostSpec cost;
+  double escalation_per_year = 0;     // hazard of need rising one level while waiting here
+  double de_escalation_per_year = 0;  // hazard of need falling one level while served here
+  int escalate_to = kExit;  // a person whose need reaches the top level while waiting is re-referred here (kExit: stays)
+  int integrated_into = kExit;  // with integrated assessment on, referrals here go to this service instead
+  std::string dtoc_reason;      // why hospital patients wait for this service (e.g. "re-ablement")
+  ReviewSpec review;
+  std::vector<RouteRule> routes;
+  SourceRef source;
+};
+
+/// Hospital discharge: before a medically fit patient can move on, a share waits for an
+/// assessment or a funding decision (a delayed transfer of care with that reason).
+struct DischargeCheckSpec {
+  std::string reason;  // "assessment", "funding decision"
+  double probability = 0;
+  Distribution duration = Distribution::deterministic(0.0);
+};
+
+struct AgencySpec {
+  std::string name;
+  double annual_budget = 0;  // £ per year
+  SourceRef source;
+};
+
+/// A pooled budget over chosen services (Health Act flexibilities).
+struct PoolSpec {
+  std::string name;
+  std::vector<int> services;
+  double annual_budget = 0;  // £ per year; under Aligned the money stays with the agencies
+  double review_days = 28;   // how often capacity is re-allocated to follow the queue
+  double flexible_share = 0.25;  // share of each pooled service's places that can move
+  SourceRef source;
+};
+
+struct CohortSpec {
+  std::string name;
+  double population = 0;  // residents
+  double min_age = 0, max_age = 18;  // years; arrivals' ages are uniform in [min, max)
+  double episodes_per_1000_per_year = 0;  // new episodes of need
+  double trend_per_year = 0;             // population growth, e.g. 0.01 = +1% a year
+  double seasonal_amplitude = 0;         // 0.1: +10% at the peak, -10% half a year later
+  double seasonal_peak_day = 15;         // day of the year of the peak
+  int entry = 0;                         // service where episodes start
+  std::vector<double> need_weights;      // initial need level of new episodes (sums to 1)
+  double coproduction_min = 0, coproduction_max = 1;  // per-person capacity, uniform
+  double coproduction_effect = 0.5;  // escalation hazard is multiplied by (1 - effect * capacity)
+  double rereferral_probability = 0;  // after leaving with need above the lowest level, returns within 12 months
+  double self_funder_share = 0;       // pay for their own care: spend outside council budgets
+  int transition_to = kExit;          // at 18, a young person with ongoing needs moves here
+  double transition_age = 18;
+  SourceRef source;
+};
+
+/// Which services the planners' indicators are read from (names resolved to indices; kExit = not reported).
+struct IndicatorMap {
+  int referrals = kExit;         // children's social care referrals (arrivals at this service)
+  int child_protection = kExit;  // child protection plans (starts and stock)
+  int looked_after = kExit;      // looked-after children (stock)
+  int reablement = kExit;        // NI 125 / ASCOF 2B: at home 91 days after discharge into re-ablement
+  int residential = kExit;       // ASCOF 2A: permanent admissions of people 65+
+  int hospital = kExit;          // NI 131: delayed transfers of care
+  std::vector<int> assessments;  // NI 132: referral to completed assessment
+  double assessment_target_days = 28;  // NI 132 timeliness target
+  double package_target_days = 28;     // NI 133: assessment completed to service start
+  int older_cohort = kExit;            // cohort whose population is the 65+ denominator
+  int children_cohort = kExit;         // cohort whose population is the children denominator
+};
+
+struct Scenario {
+  int version = 1;
+  std::string name;
+  std::string description;
+  std::string source_text;  // the YAML as read (after `extend` merging), stored with results
+  std::string source_file;
+
+  double horizon_years = 10;
+  double warmup_years = 2;
+  std::uint64_t replications = 10;
+  std::uint64_t seed = 1;
+
+  std::vector<std::string> need_levels = {"universal", "additional", "complex", "acute"};
+  BudgetMode budget_mode = BudgetMode::Aligned;
+  int lead_agency = kExit;
+  bool integrated_assessment = false;
+  Distribution handoff_within = Distribution::deterministic(1.0);  // days, same agency
+  Distribution handoff_across = Distribution::deterministic(5.0);  // days, another agency
+  double discount_rate = 0.035;
+
+  std::vector<AgencySpec> agencies;
+  std::vector<PoolSpec> pools;
+  std::vector<ServiceSpec> services;
+  std::vector<CohortSpec> cohorts;
+  std::vector<DischargeCheckSpec> discharge_checks;  // apply to every Hospital service
+  IndicatorMap indicators;
+  std::uint32_t tracked_people = 200;  // trajectories recorded for the animation
+
+  int service_index(const std::string& name) const;  // kExit if unknown
+};
+
+/// An error in a scenario: names the file, line and field, what was expected and what was found.
+class ScenarioError : public std::runtime_error {
+ public:
+  ScenarioError(SourceRef where, const std::string& message);
+  const SourceRef& where() const noexcept { return where_; }
+
+ private:
+  SourceRef where_;
+};
+
+/// A problem found before running that is not an error (e.g. a service expected to be overloaded).
+struct Warning {
+  SourceRef where;
+  std::string message;
+};
+
+/// Expected load of each service from the traffic equations.
+struct ServiceLoad {
+  double arrivals_per_day = 0;
+  double offered_load = 0;  // arrivals/day * mean duration (places needed)
+  double utilisation = 0;   // offered_load / capacity
+};
+
+/// Structural checks (Boost.Graph): every service reachable from an entry, every service can
+/// reach an exit, names known, probabilities sum to 1, values in range. Throws ScenarioError
+/// on the first error; returns warnings (utilisation >= 1 from the traffic equations).
+std::vector<Warning> validate_scenario(const Scenario& s);
+
+/// Solves the traffic equations (arrival rates by service at the start of the horizon,
+/// routing probabilities averaged over the initial need mix).
+std::vector<ServiceLoad> traffic_equations(const Scenario& s);
+
+}  // namespace careflow::models

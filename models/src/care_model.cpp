@@ -1,0 +1,1096 @@
+#include "careflow/models/care_model.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+#include <string>
+
+#include "careflow/engine/simulation.hpp"
+
+namespace careflow::models {
+namespace {
+
+constexpr double kDaysPerYear = 365.25;
+constexpr double kWeek = 7.0;
+constexpr double kFollowUpDays = 91.0;  // NI 125 / ASCOF 2B
+constexpr double kRereferralWindow = 365.0;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+enum Kind : std::uint32_t {
+  kCohortArrival = 1,
+  kReferralArrive,
+  kServiceEnd,
+  kRenege,
+  kEscalate,
+  kReview,
+  kTransition,
+  kReturn,        // re-referral after leaving
+  kFollowUp,      // 91 days after discharge into re-ablement
+  kDischargeCheckDone,
+  kWeekly,
+  kWarmupEnd,
+  kCapacityChange,
+  kPoolReview,
+};
+
+// Purposes of a person's random streams. With the person's id, the service and the visit
+// number they make the key, so a person meets the same luck in every scenario.
+enum Purpose : std::uint64_t {
+  kPCohortArrivals = 1,
+  kPAttributes,
+  kPDuration,
+  kPRoute,
+  kPHandoff,
+  kPEscalation,
+  kPDeEscalation,
+  kPReview,
+  kPReturn,
+  kPDischargeCheck,
+};
+
+std::uint64_t purpose(Purpose p, std::int64_t service, std::uint64_t visit) {
+  return (visit << 24) | (static_cast<std::uint64_t>(service + 1) << 8) | p;
+}
+
+enum class State : std::uint8_t { Handoff, Waiting, InService, DischargeCheck, Gone };
+
+struct Person {
+  std::uint64_t id = 0;           // (cohort << 40) | n-th arrival: keys the random streams
+  double birth = 0;               // day of birth (negative: before the run)
+  double referred = 0;            // arrival day at the current service
+  double started = 0;             // service start day
+  double episode_cost = 0;        // £ so far in this episode
+  double specialist_since = 0;
+  double last_referral = -1e300;  // last arrival at the referrals indicator service
+  double assessment_done = kNaN;  // last completed assessment, for NI 133
+  double discharged = kNaN;       // hospital discharge day into re-ablement
+  double pathway_start = kNaN;    // arrival at the first assessment of the current pathway
+  float coproduction = 0;
+  std::int16_t cohort = 0;
+  std::int8_t need = 0;
+  std::int8_t need_at_start = 0;
+  State state = State::Gone;
+  bool in_specialist = false;
+  bool self_funder = false;
+  bool tracked = false;
+  bool follow_up_pending = false;
+  bool return_pending = false;
+  bool from_hospital = false;     // came straight from a hospital bed
+  std::int32_t service = -1;
+  std::int32_t previous = -1;     // last service left
+  std::int32_t unit = -1;
+  std::int32_t bed_hospital = -1;  // hospital whose bed is held while delayed
+  std::int32_t bed_unit = -1;
+  std::int32_t delay_record = -1;  // open DelayRecord index
+  std::uint32_t version = 0;       // bumped at every move: stale events are ignored
+  std::uint32_t visits = 0;
+  std::uint32_t check = 0;         // next discharge check to consider
+  std::uint16_t reviews = 0;       // reviews in the current episode
+  QueueTicket ticket{};
+};
+
+std::uint64_t pack(std::uint32_t index, std::uint32_t version) {
+  return (static_cast<std::uint64_t>(version) << 32) | index;
+}
+std::uint32_t index_of(std::uint64_t payload) { return static_cast<std::uint32_t>(payload & 0xFFFFFFFFu); }
+std::uint32_t version_of(std::uint64_t payload) { return static_cast<std::uint32_t>(payload >> 32); }
+
+double exp_draw(RandomStream& rng, double rate) { return -std::log(rng.uniform01()) / rate; }
+
+// Per-service accumulators since the end of the warm-up.
+struct ServiceStats {
+  Sample waits;
+  std::uint64_t arrivals = 0, starts = 0, completions = 0, balked = 0, reneged = 0;
+  std::uint64_t starts_65plus = 0;
+  double spend = 0;
+  double funded_area_mark = 0, self_area_mark = 0;  // occupancy integrals at the last charge
+  double week_spend = 0;
+  double week_ups = 0, week_downs = 0;
+};
+
+struct Totals {
+  std::uint64_t entered = 0, exited = 0;
+  std::uint64_t step_ups = 0, step_downs = 0;
+  Tally specialist_days;
+  std::uint64_t referrals = 0, rereferrals = 0;
+  std::uint64_t assessments_done = 0, assessments_on_time = 0;
+  Tally assessment_days;
+  std::uint64_t packages = 0, packages_on_time = 0;
+  Tally package_days;
+  std::uint64_t follow_ups = 0, at_home = 0;
+  std::uint64_t assessments_started = 0;
+  Tally pathway_days;  // first assessment's referral to the start of the service it led to
+  double self_funded = 0;
+  double discounted = 0;
+};
+
+class CareLp final : public LogicalProcess {
+ public:
+  CareLp(const Scenario& s, ReplicationResult& out, bool keep_episodes)
+      : s_(s), out_(out), keep_episodes_(keep_episodes) {
+    horizon_ = s.horizon_years * kDaysPerYear;
+    warmup_ = s.warmup_years * kDaysPerYear;
+    const auto ns = s.services.size();
+    res_.reserve(ns);
+    for (const ServiceSpec& sv : s.services) {
+      const auto disc = sv.discipline;
+      res_.emplace_back(sv.capacity, disc, sv.max_queue);
+      base_capacity_.push_back(sv.capacity);
+    }
+    stats_.resize(ns);
+    funded_occ_.assign(ns, TimeWeighted(0.0));
+    self_occ_.assign(ns, TimeWeighted(0.0));
+    delayed_.assign(ns, TimeWeighted(0.0));
+    // Budget pots: one per agency, then one per pool (pools only count when budgets are pooled).
+    pot_of_.resize(ns);
+    for (std::size_t i = 0; i < ns; ++i) pot_of_[i] = s.services[i].agency;
+    if (s.budget_mode != BudgetMode::Aligned)
+      for (std::size_t p = 0; p < s.pools.size(); ++p)
+        for (int sv : s.pools[p].services) pot_of_[sv] = static_cast<int>(s.agencies.size() + p);
+    agency_spend_.assign(s.agencies.size(), 0.0);
+    pot_spend_.assign(s.agencies.size() + s.pools.size(), 0.0);
+    tier_spend_.assign(4, 0.0);
+    // Tracked persons: every k-th arrival by id, so the same people are tracked in every scenario.
+    double expected = 0;
+    for (const CohortSpec& c : s.cohorts) expected += c.population * c.episodes_per_1000_per_year / 1000 * s.horizon_years;
+    track_every_ = s.tracked_people > 0 ? std::max<std::uint64_t>(1, static_cast<std::uint64_t>(expected / s.tracked_people)) : 0;
+  }
+
+  void on_start(Context& ctx) override {
+    arrival_rng_.clear();
+    for (std::size_t c = 0; c < s_.cohorts.size(); ++c) {
+      arrival_rng_.push_back(ctx.stream(c, kPCohortArrivals));
+      arrivals_made_.push_back(0);
+      next_arrival(ctx, c);
+    }
+    if (warmup_ > 0) ctx.schedule(warmup_, kWarmupEnd);
+    ctx.schedule(kWeek, kWeekly, 0, 10);  // after same-time moves, so the week's end is complete
+    for (std::size_t sv = 0; sv < s_.services.size(); ++sv)
+      for (std::size_t k = 0; k < s_.services[sv].capacity_schedule.size(); ++k)
+        ctx.schedule(s_.services[sv].capacity_schedule[k].at, kCapacityChange, (static_cast<std::uint64_t>(sv) << 32) | k, -1);
+    if (s_.budget_mode != BudgetMode::Aligned)
+      for (std::size_t p = 0; p < s_.pools.size(); ++p) ctx.schedule(s_.pools[p].review_days, kPoolReview, p, 5);
+  }
+
+  void on_event(Context& ctx, const Event& e) override {
+    switch (e.kind) {
+      case kCohortArrival: return cohort_arrival(ctx, static_cast<std::size_t>(e.payload));
+      case kWeekly: return weekly(ctx);
+      case kWarmupEnd: return end_warmup(ctx);
+      case kCapacityChange: return capacity_change(ctx, e.payload);
+      case kPoolReview: return pool_review(ctx, static_cast<std::size_t>(e.payload));
+      default: break;
+    }
+    const std::uint32_t i = index_of(e.payload);
+    if (i >= people_.size()) return;
+    Person& p = people_[i];
+    if (e.kind == kFollowUp) return follow_up(p, i);
+    if (e.kind == kReturn) return returned(ctx, i);
+    if (p.version != version_of(e.payload)) return;  // the person has moved on since
+    switch (e.kind) {
+      case kReferralArrive: return arrive(ctx, i);
+      case kServiceEnd: return service_end(ctx, i);
+      case kRenege: return renege(ctx, i);
+      case kEscalate: return escalate(ctx, i);
+      case kReview: return review(ctx, i);
+      case kTransition: return transition(ctx, i);
+      case kDischargeCheckDone: return discharge_checks(ctx, i);
+      default: throw ContractViolation("care model: unknown event kind " + std::to_string(e.kind));
+    }
+  }
+
+  void on_finish(Context& ctx) override {
+    end_ = ctx.now();
+    for (std::size_t sv = 0; sv < s_.services.size(); ++sv) charge_occupancy(sv, end_);
+    for (std::uint32_t i = 0; i < people_.size(); ++i) {
+      Person& p = people_[i];
+      if (p.state == State::Gone) continue;
+      if (p.state == State::Waiting || p.state == State::InService || p.state == State::DischargeCheck)
+        log_episode(p, kOutcomeOngoing, end_);
+    }
+    for (DelayRecord& d : out_.delays)
+      if (std::isnan(d.end)) close_delay_area(d, end_);
+    finish_series(end_);
+  }
+
+  // ---- results -------------------------------------------------------------------------
+  void collect(std::vector<double>& v) const;
+  void check_invariants() const;
+
+ private:
+  // ---- arrivals --------------------------------------------------------------------------
+  double cohort_rate(std::size_t c, double t) const {
+    const CohortSpec& k = s_.cohorts[c];
+    const double base = k.population * k.episodes_per_1000_per_year / 1000.0 / kDaysPerYear;
+    const double growth = std::pow(1.0 + k.trend_per_year, t / kDaysPerYear);
+    const double season = 1.0 + k.seasonal_amplitude *
+                                    std::cos(2 * std::numbers::pi * (std::fmod(t, kDaysPerYear) - k.seasonal_peak_day) / kDaysPerYear);
+    return base * growth * season;
+  }
+  double cohort_rate_max(std::size_t c) const {
+    const CohortSpec& k = s_.cohorts[c];
+    const double base = k.population * k.episodes_per_1000_per_year / 1000.0 / kDaysPerYear;
+    return base * std::max(1.0, std::pow(1.0 + k.trend_per_year, s_.horizon_years)) * (1.0 + std::abs(k.seasonal_amplitude));
+  }
+
+  // Time-varying Poisson arrivals by thinning (Lewis & Shedler): candidates at the peak rate,
+  // each kept with probability rate(t) / peak.
+  void next_arrival(Context& ctx, std::size_t c) {
+    const double peak = cohort_rate_max(c);
+    if (!(peak > 0)) return;
+    RandomStream& rng = arrival_rng_[c];
+    double t = ctx.now();
+    for (;;) {
+      t += exp_draw(rng, peak);
+      if (t > horizon_) return;
+      if (rng.uniform01() * peak <= cohort_rate(c, t)) break;
+    }
+    ctx.schedule(t - ctx.now(), kCohortArrival, c);
+  }
+
+  void cohort_arrival(Context& ctx, std::size_t c) {
+    const CohortSpec& k = s_.cohorts[c];
+    const std::uint32_t i = new_person();
+    Person& p = people_[i];
+    p.id = (static_cast<std::uint64_t>(c) << 40) | arrivals_made_[c]++;
+    p.cohort = static_cast<std::int16_t>(c);
+    RandomStream rng = ctx.stream(p.id, kPAttributes);
+    const double age = k.min_age + (k.max_age - k.min_age) * rng.uniform01();
+    p.birth = ctx.now() - age * kDaysPerYear;
+    double u = rng.uniform01();
+    p.need = static_cast<std::int8_t>(k.need_weights.size() - 1);
+    for (std::size_t n = 0; n < k.need_weights.size(); ++n) {
+      if (u < k.need_weights[n]) {
+        p.need = static_cast<std::int8_t>(n);
+        break;
+      }
+      u -= k.need_weights[n];
+    }
+    p.coproduction = static_cast<float>(k.coproduction_min + (k.coproduction_max - k.coproduction_min) * rng.uniform01());
+    p.self_funder = rng.uniform01() < k.self_funder_share;
+    p.tracked = track_every_ > 0 && (p.id & 0xFFFFFFFFFFull) % track_every_ == 0;
+    ++totals_.entered;
+    refer(ctx, i, k.entry, -1);
+    next_arrival(ctx, c);
+  }
+
+  std::uint32_t new_person() {
+    std::uint32_t i;
+    if (!free_.empty()) {
+      i = free_.back();
+      free_.pop_back();
+      const std::uint32_t v = people_[i].version + 1;  // keep versions rising across reuse
+      people_[i] = Person{};
+      people_[i].version = v;
+    } else {
+      i = static_cast<std::uint32_t>(people_.size());
+      people_.emplace_back();
+    }
+    return i;
+  }
+
+  void release_person(std::uint32_t i) {
+    Person& p = people_[i];
+    if (p.state == State::Gone && !p.follow_up_pending && !p.return_pending) free_.push_back(i);
+  }
+
+  // ---- moves -----------------------------------------------------------------------------
+  double age_years(const Person& p, double now) const { return (now - p.birth) / kDaysPerYear; }
+  bool after_warmup(double t) const { return t >= warmup_; }
+
+  void track(const Person& p, double now, int service, int state) {
+    if (p.tracked) out_.tracks.push_back({p.id, now, service, state});
+  }
+
+  // Send person i to `target` (kExit: leave). `from` is the service left (-1: a new episode).
+  void refer(Context& ctx, std::uint32_t i, int target, int from) {
+    Person& p = people_[i];
+    if (target != kExit && s_.integrated_assessment && s_.services[target].integrated_into != kExit)
+      target = s_.services[target].integrated_into;
+    if (target == kExit) return leave(ctx, i);
+    ++p.version;
+    p.state = State::Handoff;
+    p.service = target;
+    double delay = 0;
+    if (from >= 0 && !p.from_hospital) {
+      const bool across = s_.services[from].agency != s_.services[target].agency;
+      RandomStream rng = ctx.stream(p.id, purpose(kPHandoff, target, p.visits));
+      delay = std::max(0.0, (across ? s_.handoff_across : s_.handoff_within).sample(rng));
+    }
+    track(p, ctx.now(), target, 2);
+    ctx.schedule(delay, kReferralArrive, pack(i, p.version));
+  }
+
+  void step_change(Person& p, double now, int from, int to, int direction, int charged_service) {
+    if (direction > 0) {
+      p.in_specialist = true;
+      p.specialist_since = now;
+    } else {
+      p.in_specialist = false;
+    }
+    if (!after_warmup(now)) return;
+    if (direction > 0) {
+      ++totals_.step_ups;
+      stats_[charged_service].week_ups += 1;
+    } else {
+      ++totals_.step_downs;
+      totals_.specialist_days.add(now - p.specialist_since);
+      stats_[charged_service].week_downs += 1;
+    }
+    out_.step_changes.push_back({p.id, now, from, to, direction});
+  }
+
+  void arrive(Context& ctx, std::uint32_t i) {
+    Person& p = people_[i];
+    const double now = ctx.now();
+    const int sv = p.service;
+    const ServiceSpec& spec = s_.services[sv];
+    ++p.version;
+    ++p.visits;
+    p.referred = now;
+    p.episode_cost = 0;
+    p.need_at_start = p.need;
+    if (spec.tier == Tier::Specialist && !p.in_specialist) step_change(p, now, p.previous, sv, +1, sv);
+    if (spec.tier != Tier::Specialist && spec.tier != Tier::Acute && p.in_specialist)
+      step_change(p, now, p.previous, sv, -1, p.previous >= 0 ? p.previous : sv);
+    const bool referral_point = sv == s_.indicators.referrals ||
+                                (s_.integrated_assessment && s_.indicators.referrals != kExit &&
+                                 s_.services[s_.indicators.referrals].integrated_into == sv);
+    if (after_warmup(now)) {
+      ++stats_[sv].arrivals;
+      if (referral_point) {
+        ++totals_.referrals;
+        if (now - p.last_referral <= kRereferralWindow) ++totals_.rereferrals;
+      }
+    }
+    if (referral_point) p.last_referral = now;
+    if (spec.kind == ServiceKind::Assessment && std::isnan(p.pathway_start)) p.pathway_start = now;
+    const std::int32_t priority = -p.need;  // priority discipline: higher need first
+    const Admission a = res_[sv].arrive(now, i, priority);
+    switch (a.outcome) {
+      case Admission::Outcome::Started:
+        start(ctx, i, static_cast<std::int32_t>(a.unit));
+        break;
+      case Admission::Outcome::Queued:
+        p.state = State::Waiting;
+        p.ticket = a.ticket;
+        track(p, now, sv, 0);
+        if (p.bed_hospital >= 0) open_delay(p, sv, spec.dtoc_reason.empty() ? spec.name : spec.dtoc_reason, now);
+        if (std::isfinite(spec.patience_days)) ctx.schedule(spec.patience_days, kRenege, pack(i, p.version));
+        schedule_escalation(ctx, i);
+        schedule_transition(ctx, i);
+        break;
+      case Admission::Outcome::Balked:
+        if (after_warmup(now)) ++stats_[sv].balked;
+        log_episode(p, kOutcomeBalked, now);
+        free_bed(ctx, p);
+        p.previous = sv;
+        refer(ctx, i, spec.overflow_to, sv);
+        break;
+    }
+  }
+
+  void start(Context& ctx, std::uint32_t i, std::int32_t unit) {
+    Person& p = people_[i];
+    const double now = ctx.now();
+    const int sv = p.service;
+    const ServiceSpec& spec = s_.services[sv];
+    ++p.version;
+    p.state = State::InService;
+    p.unit = unit;
+    p.started = now;
+    p.reviews = 0;
+    // NI 125 / ASCOF 2B: older people discharged from hospital into re-ablement, followed up 91 days on.
+    if (sv == s_.indicators.reablement && p.bed_hospital >= 0 && age_years(p, now) >= 65 && !p.follow_up_pending) {
+      p.follow_up_pending = true;
+      p.discharged = now;
+      ctx.schedule(kFollowUpDays, kFollowUp, pack(i, 0));
+    }
+    free_bed(ctx, p);  // a delayed hospital patient leaves the bed as the next service starts
+    occupy(sv, p, now, +1);
+    if (after_warmup(now)) {
+      ++stats_[sv].starts;
+      stats_[sv].waits.add(now - p.referred);
+      if (age_years(p, now) >= 65) ++stats_[sv].starts_65plus;
+      if (spec.kind != ServiceKind::Assessment && !std::isnan(p.assessment_done)) {
+        const double d = now - p.assessment_done;
+        ++totals_.packages;
+        totals_.package_days.add(d);
+        if (d <= s_.indicators.package_target_days) ++totals_.packages_on_time;
+      }
+    }
+    if (spec.kind == ServiceKind::Assessment) {
+      if (after_warmup(now)) ++totals_.assessments_started;
+    } else {
+      if (!std::isnan(p.pathway_start) && after_warmup(now)) totals_.pathway_days.add(now - p.pathway_start);
+      p.assessment_done = kNaN;
+      p.pathway_start = kNaN;
+    }
+    charge(sv, p, spec.cost.per_contact + spec.cost.per_episode, now);
+    track(p, now, sv, 1);
+    RandomStream rng = ctx.stream(p.id, purpose(kPDuration, sv, p.visits));
+    const double d = std::max(0.0, spec.duration.sample(rng));
+    ctx.schedule(d, kServiceEnd, pack(i, p.version));
+    if (spec.review.every_days > 0) ctx.schedule(spec.review.every_days, kReview, pack(i, p.version));
+    schedule_transition(ctx, i);
+  }
+
+  // The person leaves their place at the current service (service over, stepped down at a
+  // review, or moved at 18); the place goes to the next in line.
+  void vacate(Context& ctx, std::uint32_t i) {
+    Person& p = people_[i];
+    const double now = ctx.now();
+    const int sv = p.service;
+    occupy(sv, p, now, -1);
+    charge_person_days(sv, p, now);
+    if (auto next = res_[sv].release(now, static_cast<std::uint32_t>(p.unit))) start(ctx, static_cast<std::uint32_t>(next->customer), static_cast<std::int32_t>(next->unit));
+  }
+
+  void service_end(Context& ctx, std::uint32_t i) {
+    Person& p = people_[i];
+    const double now = ctx.now();
+    const int sv = p.service;
+    const ServiceSpec& spec = s_.services[sv];
+    // Need falls while appropriate support is received; co-production helps.
+    if (spec.de_escalation_per_year > 0 && p.need > 0) {
+      const CohortSpec& k = s_.cohorts[p.cohort];
+      const double rate = spec.de_escalation_per_year * (1.0 + k.coproduction_effect * p.coproduction) / kDaysPerYear;
+      RandomStream rng = ctx.stream(p.id, purpose(kPDeEscalation, sv, p.visits));
+      if (rng.uniform01() < 1.0 - std::exp(-rate * (now - p.started))) --p.need;
+    }
+    if (after_warmup(now)) ++stats_[sv].completions;
+    if (spec.kind == ServiceKind::Assessment) {
+      p.assessment_done = now;
+      if (after_warmup(p.referred)) {
+        for (int a : s_.indicators.assessments)
+          if (a == sv) {
+            const double d = now - p.referred;
+            ++totals_.assessments_done;
+            totals_.assessment_days.add(d);
+            if (d <= s_.indicators.assessment_target_days) ++totals_.assessments_on_time;
+          }
+      }
+    }
+    if (spec.kind == ServiceKind::Hospital) {
+      // Medically fit: the bed is kept until the patient can move on.
+      p.state = State::DischargeCheck;
+      p.check = 0;
+      p.bed_hospital = sv;
+      p.bed_unit = p.unit;
+      return discharge_checks(ctx, i);
+    }
+    const int next = choose_route(ctx, p, sv);
+    vacate(ctx, i);
+    log_episode(p, next, now);
+    p.previous = sv;
+    p.from_hospital = false;
+    refer(ctx, i, next, sv);
+  }
+
+  // A share of medically fit patients wait for an assessment or a funding decision first.
+  void discharge_checks(Context& ctx, std::uint32_t i) {
+    Person& p = people_[i];
+    const double now = ctx.now();
+    close_delay(p, now);
+    while (p.check < s_.discharge_checks.size()) {
+      const DischargeCheckSpec& c = s_.discharge_checks[p.check];
+      RandomStream rng = ctx.stream(p.id, purpose(kPDischargeCheck, p.check, p.visits));
+      ++p.check;
+      if (rng.uniform01() < c.probability) {
+        const double d = std::max(0.0, c.duration.sample(rng));
+        open_delay(p, -1, c.reason, now);
+        ++p.version;
+        ctx.schedule(d, kDischargeCheckDone, pack(i, p.version));
+        return;
+      }
+    }
+    const int sv = p.service;
+    const int next = choose_route(ctx, p, sv);
+    // The episode ends when the patient is ready to leave; any wait for the next service
+    // is a delayed transfer of care, recorded (and costed to the hospital) separately.
+    charge_person_days(sv, p, now);
+    log_episode(p, next, now);
+    p.previous = sv;
+    if (next == kExit) {
+      free_bed(ctx, p);
+      return refer(ctx, i, kExit, sv);
+    }
+    p.from_hospital = true;
+    refer(ctx, i, next, sv);  // no hand-off delay: discharge is planned on the ward
+  }
+
+  void free_bed(Context& ctx, Person& p) {
+    if (p.bed_hospital < 0) return;
+    const double now = ctx.now();
+    close_delay(p, now);
+    const int h = p.bed_hospital;
+    const auto unit = static_cast<std::uint32_t>(p.bed_unit);
+    p.bed_hospital = p.bed_unit = -1;
+    // Hospital occupancy and bed-day costs run until the bed is free.
+    occupy_raw(h, false, now, -1);
+    if (auto next = res_[h].release(now, unit)) start(ctx, static_cast<std::uint32_t>(next->customer), static_cast<std::int32_t>(next->unit));
+  }
+
+  void open_delay(Person& p, int waiting_for, const std::string& reason, double now) {
+    close_delay(p, now);
+    p.delay_record = static_cast<std::int32_t>(out_.delays.size());
+    out_.delays.push_back({p.id, p.bed_hospital, waiting_for, reason, now, kNaN});
+    delayed_[p.bed_hospital].add(now, 1);
+  }
+  void close_delay(Person& p, double now) {
+    if (p.delay_record < 0) return;
+    DelayRecord& d = out_.delays[static_cast<std::size_t>(p.delay_record)];
+    d.end = now;
+    close_delay_area(d, now);
+    p.delay_record = -1;
+  }
+  void close_delay_area(const DelayRecord& d, double now) { delayed_[d.hospital].add(now, -1); }
+
+  int choose_route(Context& ctx, const Person& p, int sv) {
+    const ServiceSpec& spec = s_.services[sv];
+    const double age = age_years(p, ctx.now());
+    for (const RouteRule& r : spec.routes) {
+      const Condition& c = r.when;
+      if (!c.need_levels.empty() && std::find(c.need_levels.begin(), c.need_levels.end(), p.need) == c.need_levels.end()) continue;
+      if (age < c.min_age || age >= c.max_age) continue;
+      if (!c.cohorts.empty() && std::find(c.cohorts.begin(), c.cohorts.end(), p.cohort) == c.cohorts.end()) continue;
+      RandomStream rng = ctx.stream(p.id, purpose(kPRoute, sv, p.visits));
+      double u = rng.uniform01();
+      for (const RouteTarget& t : r.to) {
+        if (u < t.probability) return t.service;
+        u -= t.probability;
+      }
+      return r.to.empty() ? kExit : r.to.back().service;  // rounding: the last target
+    }
+    return kExit;
+  }
+
+  void leave(Context& ctx, std::uint32_t i) {
+    Person& p = people_[i];
+    const double now = ctx.now();
+    if (p.in_specialist) step_change(p, now, p.previous, -1, -1, p.previous >= 0 ? p.previous : 0);
+    ++p.version;
+    p.state = State::Gone;
+    p.service = -1;
+    p.pathway_start = p.assessment_done = kNaN;
+    ++totals_.exited;
+    track(p, now, -1, 3);
+    // Some leave with needs still there and come back within 12 months (re-referral).
+    const CohortSpec& k = s_.cohorts[p.cohort];
+    if (k.rereferral_probability > 0 && p.need > 0 && !p.return_pending) {
+      RandomStream rng = ctx.stream(p.id, purpose(kPReturn, -1, p.visits));
+      if (rng.uniform01() < k.rereferral_probability) {
+        p.return_pending = true;
+        ctx.schedule(rng.uniform01() * kRereferralWindow, kReturn, pack(i, 0));
+      }
+    }
+    release_person(i);
+  }
+
+  void returned(Context& ctx, std::uint32_t i) {
+    Person& p = people_[i];
+    p.return_pending = false;
+    if (p.state != State::Gone) return release_person(i);
+    ++totals_.entered;
+    p.previous = -1;
+    refer(ctx, i, s_.cohorts[p.cohort].entry, -1);
+  }
+
+  void follow_up(Person& p, std::uint32_t i) {
+    p.follow_up_pending = false;
+    if (after_warmup(p.discharged)) {
+      ++totals_.follow_ups;
+      // At home: not in hospital and not in residential care.
+      const bool in_hospital = p.state != State::Gone && (p.bed_hospital >= 0 || (p.service >= 0 && s_.services[p.service].kind == ServiceKind::Hospital));
+      const bool in_care_home = p.state != State::Gone && p.service == s_.indicators.residential;
+      if (!in_hospital && !in_care_home) ++totals_.at_home;
+    }
+    release_person(i);
+  }
+
+  void renege(Context& ctx, std::uint32_t i) {
+    Person& p = people_[i];
+    const double now = ctx.now();
+    if (p.state != State::Waiting || !res_[p.service].renege(now, p.ticket)) return;
+    const int sv = p.service;
+    if (after_warmup(now)) ++stats_[sv].reneged;
+    log_episode(p, kOutcomeReneged, now);
+    free_bed(ctx, p);
+    p.previous = sv;
+    refer(ctx, i, s_.services[sv].overflow_to, sv);
+  }
+
+  void schedule_escalation(Context& ctx, std::uint32_t i) {
+    Person& p = people_[i];
+    const ServiceSpec& spec = s_.services[p.service];
+    const int top = static_cast<int>(s_.need_levels.size()) - 1;
+    if (!(spec.escalation_per_year > 0) || p.need >= top) return;
+    const CohortSpec& k = s_.cohorts[p.cohort];
+    const double rate = spec.escalation_per_year * std::max(0.0, 1.0 - k.coproduction_effect * p.coproduction) / kDaysPerYear;
+    if (!(rate > 0)) return;
+    RandomStream rng = ctx.stream(p.id, purpose(kPEscalation, p.service, (static_cast<std::uint64_t>(p.visits) << 4) | static_cast<std::uint64_t>(p.need)));
+    ctx.schedule(exp_draw(rng, rate), kEscalate, pack(i, p.version));
+  }
+
+  // Need rises while waiting unserved; at the top level the person may be re-referred to a
+  // more intensive service (the route by which long waits turn into step changes).
+  void escalate(Context& ctx, std::uint32_t i) {
+    Person& p = people_[i];
+    if (p.state != State::Waiting) return;
+    ++p.need;
+    const int top = static_cast<int>(s_.need_levels.size()) - 1;
+    const int sv = p.service;
+    const ServiceSpec& spec = s_.services[sv];
+    if (p.need >= top && spec.escalate_to != kExit) {
+      if (!res_[sv].renege(ctx.now(), p.ticket)) return;
+      log_episode(p, kOutcomeEscalated, ctx.now());
+      free_bed(ctx, p);
+      p.previous = sv;
+      return refer(ctx, i, spec.escalate_to, sv);
+    }
+    schedule_escalation(ctx, i);
+  }
+
+  void review(Context& ctx, std::uint32_t i) {
+    Person& p = people_[i];
+    const int sv = p.service;
+    const ReviewSpec& r = s_.services[sv].review;
+    charge(sv, p, r.cost, ctx.now());
+    RandomStream rng = ctx.stream(p.id, purpose(kPReview, sv, (static_cast<std::uint64_t>(p.visits) << 16) | p.reviews++));
+    if (rng.uniform01() < r.step_down_probability) {
+      vacate(ctx, i);
+      log_episode(p, r.step_down_to, ctx.now());
+      p.previous = sv;
+      return refer(ctx, i, r.step_down_to, sv);
+    }
+    ctx.schedule(r.every_days, kReview, pack(i, p.version));
+  }
+
+  void schedule_transition(Context& ctx, std::uint32_t i) {
+    const Person& p = people_[i];
+    const CohortSpec& k = s_.cohorts[p.cohort];
+    if (k.transition_to == kExit || p.service == k.transition_to) return;
+    const double birthday = p.birth + k.transition_age * kDaysPerYear;
+    if (birthday <= ctx.now() || birthday > horizon_) return;
+    ctx.schedule(birthday - ctx.now(), kTransition, pack(i, p.version));
+  }
+
+  // At 18 a young person with ongoing needs moves from children's to adult services.
+  void transition(Context& ctx, std::uint32_t i) {
+    Person& p = people_[i];
+    if (p.need == 0) return;
+    const int sv = p.service;
+    if (p.state == State::Waiting) {
+      if (!res_[sv].renege(ctx.now(), p.ticket)) return;
+    } else if (p.state == State::InService) {
+      vacate(ctx, i);
+    } else {
+      return;
+    }
+    log_episode(p, kOutcomeTransition, ctx.now());
+    p.previous = sv;
+    refer(ctx, i, s_.cohorts[p.cohort].transition_to, sv);
+  }
+
+  // ---- money -----------------------------------------------------------------------------
+  // Self-funders pay for their own long-term care (specialist services such as home care
+  // and care homes); assessments, re-ablement and the NHS stay free to them.
+  bool self_pays(int sv, const Person& p) const {
+    return p.self_funder && s_.services[sv].tier == Tier::Specialist && s_.services[sv].kind == ServiceKind::Service;
+  }
+  void occupy(int sv, const Person& p, double now, int delta) { occupy_raw(sv, self_pays(sv, p), now, delta); }
+  void occupy_raw(int sv, bool self, double now, int delta) {
+    charge_occupancy(static_cast<std::size_t>(sv), now);
+    (self ? self_occ_ : funded_occ_)[static_cast<std::size_t>(sv)].add(now, delta);
+  }
+
+  // Day-rate costs of occupied places since the last charge, split funded / self-funded.
+  void charge_occupancy(std::size_t sv, double now) {
+    ServiceStats& st = stats_[sv];
+    const double rate = s_.services[sv].cost.daily_rate();
+    const double funded = funded_occ_[sv].area(now), self = self_occ_[sv].area(now);
+    if (rate > 0) {
+      const double amount = rate * (funded - st.funded_area_mark);
+      book(sv, amount, now);
+      if (after_warmup(now)) totals_.self_funded += rate * (self - st.self_area_mark);
+    }
+    st.funded_area_mark = funded;
+    st.self_area_mark = self;
+  }
+
+  // A person's own episode cost (for the episode record and cost per person).
+  void charge_person_days(int sv, Person& p, double now) {
+    if (!self_pays(sv, p)) p.episode_cost += s_.services[sv].cost.daily_rate() * (now - p.started);
+  }
+
+  void charge(int sv, Person& p, double amount, double now) {
+    if (!(amount > 0)) return;
+    p.episode_cost += amount;
+    book(static_cast<std::size_t>(sv), amount, now);
+  }
+
+  void book(std::size_t sv, double amount, double now) {
+    if (amount == 0) return;
+    stats_[sv].week_spend += amount;
+    if (!after_warmup(now)) return;
+    stats_[sv].spend += amount;
+    agency_spend_[static_cast<std::size_t>(s_.services[sv].agency)] += amount;
+    pot_spend_[static_cast<std::size_t>(pot_of_[sv])] += amount;
+    tier_spend_[static_cast<std::size_t>(s_.services[sv].tier)] += amount;
+    // Discounted to the end of the warm-up (the start of the appraisal period).
+    totals_.discounted += amount / std::pow(1.0 + s_.discount_rate, (now - warmup_) / kDaysPerYear);
+  }
+
+  // ---- bookkeeping events ----------------------------------------------------------------
+  void weekly(Context& ctx) {
+    const double now = ctx.now();
+    record_week(now);
+    if (now + kWeek <= horizon_ + 1e-9) ctx.schedule(kWeek, kWeekly, 0, 10);
+  }
+
+  void record_week(double now) {
+    Series& se = out_.series;
+    se.services = s_.services.size();
+    se.time_days.push_back(now);
+    for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
+      charge_occupancy(sv, now);
+      se.queue.push_back(static_cast<double>(res_[sv].queue_length()));
+      se.occupancy.push_back(static_cast<double>(res_[sv].busy()));
+      se.spend.push_back(stats_[sv].week_spend);
+      se.step_ups.push_back(stats_[sv].week_ups);
+      se.step_downs.push_back(stats_[sv].week_downs);
+      stats_[sv].week_spend = stats_[sv].week_ups = stats_[sv].week_downs = 0;
+    }
+  }
+
+  void finish_series(double now) {
+    if (out_.series.time_days.empty() || out_.series.time_days.back() < now - 1e-9) record_week(now);
+  }
+
+  void end_warmup(Context& ctx) {
+    const double now = ctx.now();
+    for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
+      charge_occupancy(sv, now);
+      res_[sv].reset_statistics(now);
+      delayed_[sv].reset(now);
+    }
+  }
+
+  void capacity_change(Context& ctx, std::uint64_t payload) {
+    const auto sv = static_cast<std::size_t>(payload >> 32);
+    const auto k = static_cast<std::size_t>(payload & 0xFFFFFFFFu);
+    base_capacity_[sv] = s_.services[sv].capacity_schedule[k].capacity;
+    set_capacity(ctx, sv, base_capacity_[sv]);
+  }
+
+  void set_capacity(Context& ctx, std::size_t sv, std::uint32_t c) {
+    std::vector<ServiceStart> started;
+    res_[sv].set_capacity(ctx.now(), c, started);
+    for (const ServiceStart& st : started) start(ctx, static_cast<std::uint32_t>(st.customer), static_cast<std::int32_t>(st.unit));
+  }
+
+  // Pooled budgets let capacity follow the queue: the flexible share of the pool's places is
+  // re-allocated, money for money, in proportion to each service's demand (people waiting or served).
+  void pool_review(Context& ctx, std::size_t pi) {
+    const PoolSpec& pool = s_.pools[pi];
+    double money = 0, weight = 0;
+    std::vector<double> demand(pool.services.size());
+    std::vector<std::uint32_t> fixed(pool.services.size());
+    for (std::size_t j = 0; j < pool.services.size(); ++j) {
+      const auto sv = static_cast<std::size_t>(pool.services[j]);
+      const double rate = std::max(1.0, s_.services[sv].cost.daily_rate());
+      const auto flex = static_cast<std::uint32_t>(std::floor(pool.flexible_share * base_capacity_[sv]));
+      fixed[j] = base_capacity_[sv] - flex;
+      money += flex * rate;
+      demand[j] = static_cast<double>(res_[sv].queue_length() + res_[sv].busy()) * rate;
+      weight += demand[j];
+    }
+    for (std::size_t j = 0; j < pool.services.size(); ++j) {
+      const auto sv = static_cast<std::size_t>(pool.services[j]);
+      const double rate = std::max(1.0, s_.services[sv].cost.daily_rate());
+      const double share = weight > 0 ? demand[j] / weight : 1.0 / static_cast<double>(pool.services.size());
+      const auto flex = static_cast<std::uint32_t>(std::floor(money * share / rate));
+      set_capacity(ctx, sv, std::max<std::uint32_t>(1, fixed[j] + flex));
+    }
+    ctx.schedule(pool.review_days, kPoolReview, pi, 5);
+  }
+
+  // ---- records ---------------------------------------------------------------------------
+  void log_episode(Person& p, int outcome, double now) {
+    if (!keep_episodes_ || !after_warmup(p.referred)) return;
+    EpisodeRecord r;
+    r.person = p.id;
+    r.cohort = p.cohort;
+    r.service = p.service;
+    r.referred = p.referred;
+    const bool began = p.state == State::InService || p.state == State::DischargeCheck;
+    r.started = began ? p.started : kNaN;
+    r.wait = began ? p.started - p.referred : kNaN;
+    r.ended = outcome == kOutcomeOngoing ? kNaN : now;
+    double cost = p.episode_cost;
+    if (outcome == kOutcomeOngoing && p.state == State::InService)
+      cost += s_.services[p.service].cost.daily_rate() * (now - p.started);
+    r.cost = cost;
+    r.outcome = outcome;
+    r.unit = began ? p.unit : -1;
+    r.need_at_start = p.need_at_start;
+    r.need_at_end = p.need;
+    out_.episodes.push_back(r);
+  }
+
+ public:
+  const Scenario& s_;
+  ReplicationResult& out_;
+  bool keep_episodes_;
+  double horizon_ = 0, warmup_ = 0, end_ = 0;
+  std::vector<Resource> res_;
+  std::vector<std::uint32_t> base_capacity_;
+  std::vector<ServiceStats> stats_;
+  std::vector<TimeWeighted> funded_occ_, self_occ_, delayed_;
+  std::vector<int> pot_of_;
+  std::vector<double> agency_spend_, pot_spend_, tier_spend_;
+  std::vector<Person> people_;
+  std::vector<std::uint32_t> free_;
+  std::vector<RandomStream> arrival_rng_;
+  std::vector<std::uint64_t> arrivals_made_;
+  std::uint64_t track_every_ = 0;
+  Totals totals_;
+};
+
+const char* tier_name(Tier t) {
+  switch (t) {
+    case Tier::Mainstream: return "mainstream";
+    case Tier::Intermediate: return "intermediate";
+    case Tier::Specialist: return "specialist";
+    case Tier::Acute: return "acute";
+  }
+  return "?";
+}
+
+// Metric ids and the values that go with them are produced by one function, so they cannot drift apart.
+template <class Emit>
+void metrics(const Scenario& s, const CareLp* lp, Emit&& emit) {
+  const double years = (s.horizon_years - s.warmup_years);
+  const double end = s.horizon_years * kDaysPerYear;
+  auto val = [&](auto f) { return lp ? static_cast<double>(f()) : 0.0; };
+  auto pct = [](std::uint64_t a, std::uint64_t b) { return b ? 100.0 * static_cast<double>(a) / static_cast<double>(b) : kNaN; };
+  double population = 0, children = 0, older = 0, adults = 0;
+  for (const CohortSpec& c : s.cohorts) {
+    population += c.population;
+    if (c.min_age >= 18) adults += c.population;
+  }
+  if (s.indicators.children_cohort != kExit) children = s.cohorts[s.indicators.children_cohort].population;
+  if (s.indicators.older_cohort != kExit) older = s.cohorts[s.indicators.older_cohort].population;
+
+  // Waiting times by service and by tier.
+  std::vector<std::vector<double>> tier_waits(4);
+  for (std::size_t sv = 0; sv < s.services.size(); ++sv) {
+    const std::string& n = s.services[sv].name;
+    const Sample* w = lp ? &lp->stats_[sv].waits : nullptr;
+    if (w) {
+      auto& tw = tier_waits[static_cast<std::size_t>(s.services[sv].tier)];
+      tw.insert(tw.end(), w->values().begin(), w->values().end());
+    }
+    auto mean = [&] {
+      if (!w || w->size() == 0) return kNaN;
+      double t = 0;
+      for (double x : w->values()) t += x;
+      return t / static_cast<double>(w->size());
+    };
+    emit(MetricId{"waits", "mean_wait_days", n, "days"}, lp ? mean() : 0.0);
+    emit(MetricId{"waits", "median_wait_days", n, "days"}, w ? w->quantile(0.5) : 0.0);
+    emit(MetricId{"waits", "p90_wait_days", n, "days"}, w ? w->quantile(0.9) : 0.0);
+    emit(MetricId{"waits", "p95_wait_days", n, "days"}, w ? w->quantile(0.95) : 0.0);
+  }
+  for (int t = 0; t < 4; ++t) {
+    const auto& v = tier_waits[static_cast<std::size_t>(t)];
+    double m = kNaN;
+    if (!v.empty()) {
+      m = 0;
+      for (double x : v) m += x;
+      m /= static_cast<double>(v.size());
+    }
+    const std::string tn = std::string("tier:") + tier_name(static_cast<Tier>(t));
+    emit(MetricId{"waits", "mean_wait_days", tn, "days"}, m);
+    emit(MetricId{"waits", "p90_wait_days", tn, "days"}, quantile(v, 0.9));
+  }
+  const Totals* T = lp ? &lp->totals_ : nullptr;
+  emit(MetricId{"waits", "referral_to_assessment_days", "", "days"}, T ? T->assessment_days.mean() : 0.0);
+  emit(MetricId{"waits", "assessment_to_service_days", "", "days"}, T ? T->package_days.mean() : 0.0);
+  emit(MetricId{"waits", "first_assessment_to_service_days", "", "days"}, T ? T->pathway_days.mean() : 0.0);
+  emit(MetricId{"activity", "assessments_per_year", "", "assessments"},
+       val([&] { return static_cast<double>(T->assessments_started) / years; }));
+
+  // Step changes.
+  emit(MetricId{"step_changes", "step_ups_per_10000_per_year", "", "per 10,000"},
+       val([&] { return static_cast<double>(T->step_ups) / population * 1e4 / years; }));
+  emit(MetricId{"step_changes", "step_downs_per_10000_per_year", "", "per 10,000"},
+       val([&] { return static_cast<double>(T->step_downs) / population * 1e4 / years; }));
+  emit(MetricId{"step_changes", "step_ups_per_year", "", "people"}, val([&] { return static_cast<double>(T->step_ups) / years; }));
+  emit(MetricId{"step_changes", "step_downs_per_year", "", "people"}, val([&] { return static_cast<double>(T->step_downs) / years; }));
+  emit(MetricId{"step_changes", "mean_days_in_specialist", "", "days"}, T ? T->specialist_days.mean() : 0.0);
+
+  // Costs.
+  double total = 0;
+  if (lp)
+    for (double x : lp->agency_spend_) total += x;
+  emit(MetricId{"costs", "spend_per_year", "", "£"}, total / years);
+  emit(MetricId{"costs", "discounted_spend", "", "£"}, T ? T->discounted : 0.0);
+  emit(MetricId{"costs", "self_funded_per_year", "", "£"}, T ? T->self_funded / years : 0.0);
+  emit(MetricId{"costs", "spend_per_person", "", "£"}, val([&] { return T->entered ? total / static_cast<double>(T->entered) : kNaN; }));
+  for (std::size_t a = 0; a < s.agencies.size(); ++a)
+    emit(MetricId{"costs", "spend_per_year", "agency:" + s.agencies[a].name, "£"}, lp ? lp->agency_spend_[a] / years : 0.0);
+  const std::size_t pots = s.agencies.size() + s.pools.size();
+  for (std::size_t k = 0; k < pots; ++k) {
+    const bool is_pool = k >= s.agencies.size();
+    const std::string name = is_pool ? "pool:" + s.pools[k - s.agencies.size()].name : "pot:" + s.agencies[k].name;
+    double budget = is_pool ? s.pools[k - s.agencies.size()].annual_budget : s.agencies[k].annual_budget;
+    const double spend = lp ? lp->pot_spend_[k] / years : 0.0;
+    emit(MetricId{"costs", "spend_per_year", name, "£"}, spend);
+    emit(MetricId{"costs", "over_budget_per_year", name, "£"}, lp ? std::max(0.0, spend - budget) : 0.0);
+  }
+  for (int t = 0; t < 4; ++t)
+    emit(MetricId{"costs", "spend_per_year", std::string("tier:") + tier_name(static_cast<Tier>(t)), "£"},
+         lp ? lp->tier_spend_[static_cast<std::size_t>(t)] / years : 0.0);
+  for (std::size_t sv = 0; sv < s.services.size(); ++sv)
+    emit(MetricId{"costs", "spend_per_year", s.services[sv].name, "£"}, lp ? lp->stats_[sv].spend / years : 0.0);
+
+  // Indicators planners report.
+  const IndicatorMap& im = s.indicators;
+  emit(MetricId{"indicators", "NI132_assessments_on_time", "", "%"}, T ? pct(T->assessments_on_time, T->assessments_done) : 0.0);
+  emit(MetricId{"indicators", "NI133_packages_on_time", "", "%"}, T ? pct(T->packages_on_time, T->packages) : 0.0);
+  if (im.hospital != kExit) {
+    const auto h = static_cast<std::size_t>(im.hospital);
+    emit(MetricId{"indicators", "NI131_delayed_beds_per_100000_adults", "", "per 100,000"},
+         val([&] { return adults > 0 ? lp->delayed_[h].mean(end) / adults * 1e5 : kNaN; }));
+    emit(MetricId{"indicators", "delayed_bed_days_per_year", "", "days"}, val([&] { return lp->delayed_[h].area(end) / years; }));
+    emit(MetricId{"indicators", "delayed_bed_cost_per_year", "", "£"},
+         val([&] { return lp->delayed_[h].area(end) * s.services[h].cost.daily_rate() / years; }));
+  }
+  if (im.reablement != kExit)
+    emit(MetricId{"indicators", "NI125_at_home_91_days", "", "%"}, T ? pct(T->at_home, T->follow_ups) : 0.0);
+  if (im.residential != kExit && older > 0)
+    emit(MetricId{"indicators", "ASCOF2A_admissions_65plus_per_100000", "", "per 100,000"},
+         val([&] { return static_cast<double>(lp->stats_[static_cast<std::size_t>(im.residential)].starts_65plus) / older * 1e5 / years; }));
+  if (im.referrals != kExit && children > 0) {
+    emit(MetricId{"indicators", "referrals_per_10000_children", "", "per 10,000"},
+         val([&] { return static_cast<double>(T->referrals) / children * 1e4 / years; }));
+    emit(MetricId{"indicators", "rereferrals_within_12_months", "", "%"}, T ? pct(T->rereferrals, T->referrals) : 0.0);
+  }
+  if (im.child_protection != kExit && children > 0) {
+    const auto cp = static_cast<std::size_t>(im.child_protection);
+    emit(MetricId{"indicators", "child_protection_starts_per_10000", "", "per 10,000"},
+         val([&] { return static_cast<double>(lp->stats_[cp].starts) / children * 1e4 / years; }));
+    emit(MetricId{"indicators", "child_protection_plans_per_10000", "", "per 10,000"},
+         val([&] { return lp->res_[cp].busy_level().mean(end) / children * 1e4; }));
+  }
+  if (im.looked_after != kExit && children > 0)
+    emit(MetricId{"indicators", "looked_after_per_10000", "", "per 10,000"},
+         val([&] { return lp->res_[static_cast<std::size_t>(im.looked_after)].busy_level().mean(end) / children * 1e4; }));
+
+  // Activity by service.
+  for (std::size_t sv = 0; sv < s.services.size(); ++sv) {
+    const std::string& n = s.services[sv].name;
+    emit(MetricId{"activity", "arrivals_per_year", n, "people"}, val([&] { return static_cast<double>(lp->stats_[sv].arrivals) / years; }));
+    emit(MetricId{"activity", "starts_per_year", n, "people"}, val([&] { return static_cast<double>(lp->stats_[sv].starts) / years; }));
+    emit(MetricId{"activity", "utilisation", n, "share"}, val([&] { return lp->res_[sv].utilisation(end); }));
+    emit(MetricId{"activity", "mean_queue", n, "people"}, val([&] { return lp->res_[sv].queue_level().mean(end); }));
+    emit(MetricId{"activity", "turned_away_per_year", n, "people"},
+         val([&] { return static_cast<double>(lp->stats_[sv].balked + lp->stats_[sv].reneged) / years; }));
+  }
+  emit(MetricId{"invariants", "people_entered", "", "people"}, val([&] { return T->entered; }));
+  emit(MetricId{"invariants", "people_exited", "", "people"}, val([&] { return T->exited; }));
+}
+
+void CareLp::check_invariants() const {
+  std::uint64_t present = 0;
+  std::vector<std::uint64_t> waiting(s_.services.size(), 0), serving(s_.services.size(), 0);
+  for (const Person& p : people_) {
+    if (p.state == State::Gone) continue;
+    ++present;
+    if (p.state == State::Waiting) ++waiting[static_cast<std::size_t>(p.service)];
+    if (p.state == State::InService) ++serving[static_cast<std::size_t>(p.service)];
+    if (p.state == State::DischargeCheck) ++serving[static_cast<std::size_t>(p.service)];
+    if (p.bed_hospital >= 0 && p.state != State::DischargeCheck) ++serving[static_cast<std::size_t>(p.bed_hospital)];
+  }
+  if (totals_.entered != totals_.exited + present)
+    throw std::runtime_error("invariant broken: people arrived " + std::to_string(totals_.entered) + " != left " +
+                             std::to_string(totals_.exited) + " + in the system " + std::to_string(present));
+  for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
+    if (res_[sv].queue_length() != waiting[sv])
+      throw std::runtime_error("invariant broken: service '" + s_.services[sv].name + "' queue holds " +
+                               std::to_string(res_[sv].queue_length()) + " but " + std::to_string(waiting[sv]) + " people wait there");
+    if (res_[sv].busy() != serving[sv])
+      throw std::runtime_error("invariant broken: service '" + s_.services[sv].name + "' has " +
+                               std::to_string(res_[sv].busy()) + " busy places but serves " + std::to_string(serving[sv]));
+  }
+  // Money: by agency, by pot, by tier and by service are four views of the same spending.
+  double by_service = 0, by_agency = 0, by_pot = 0, by_tier = 0;
+  for (const ServiceStats& st : stats_) by_service += st.spend;
+  for (double x : agency_spend_) by_agency += x;
+  for (double x : pot_spend_) by_pot += x;
+  for (double x : tier_spend_) by_tier += x;
+  const double tol = 1e-9 * std::max(1.0, by_service);
+  if (std::abs(by_agency - by_service) > tol || std::abs(by_pot - by_service) > tol || std::abs(by_tier - by_service) > tol)
+    throw std::runtime_error("invariant broken: spend by service " + std::to_string(by_service) + ", by agency " +
+                             std::to_string(by_agency) + ", by budget pot " + std::to_string(by_pot) + ", by tier " +
+                             std::to_string(by_tier));
+}
+
+void CareLp::collect(std::vector<double>& v) const {
+  metrics(s_, this, [&](const MetricId&, double x) { v.push_back(x); });
+}
+
+}  // namespace
+
+Scenario apply_options(Scenario s, const CareRunOptions& opt) {
+  if (opt.replications > 0) s.replications = opt.replications;
+  if (opt.seed > 0) s.seed = opt.seed;
+  if (opt.horizon_years > 0) {
+    if (opt.horizon_years <= s.warmup_years)
+      throw std::invalid_argument("--years " + std::to_string(opt.horizon_years) + " must be longer than the warm-up (" +
+                                  std::to_string(s.warmup_years) + " years)");
+    s.horizon_years = opt.horizon_years;
+  }
+  return s;
+}
+
+std::vector<MetricId> metric_ids(const Scenario& s) {
+  std::vector<MetricId> ids;
+  metrics(s, nullptr, [&](const MetricId& id, double) { ids.push_back(id); });
+  return ids;
+}
+
+ReplicationResult run_replication(const Scenario& s, std::uint64_t replication, bool keep_episodes) {
+  ReplicationResult out;
+  out.replication = replication;
+  double lookahead = kInfinity;
+  for (double x : {s.handoff_within.mean(), s.handoff_across.mean()})
+    if (x > 0) lookahead = std::min(lookahead, x);
+  Simulation sim(s.seed, replication, std::isfinite(lookahead) ? lookahead : 1.0);
+  auto& lp = sim.emplace<CareLp>(s, out, keep_episodes);
+  SequentialExecutor<> exec(sim);
+  const RunStats stats = exec.run(s.horizon_years * kDaysPerYear);
+  out.events = stats.events;
+  out.fingerprint = stats.fingerprint;
+  lp.check_invariants();
+  lp.collect(out.metric_values);
+  return out;
+}
+
+RunResult run_scenario(const Scenario& s, const CareRunOptions& opt) {
+  const Scenario sc = apply_options(s, opt);
+  validate_scenario(sc);
+  RunResult result;
+  result.metric_ids = metric_ids(sc);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::uint64_t r = 0; r < sc.replications; ++r)
+    result.replications.push_back(run_replication(sc, r, r == 0 || opt.episodes_all_replications));
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  summarise(result);
+  return result;
+}
+
+}  // namespace careflow::models

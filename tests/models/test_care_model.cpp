@@ -1,0 +1,205 @@
+// The care model: each mechanism moves outputs the right way (paired comparisons with
+// common random numbers; a difference must have its whole 95% interval on the expected
+// side), the default scenario lands near the calibration targets, and runs are deterministic
+// and conserve people and money.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "careflow/engine/statistics.hpp"
+#include "careflow/models/care_model.hpp"
+#include "careflow/models/default_scenario.hpp"
+#include "careflow/models/scenario_loader.hpp"
+
+using namespace careflow;
+using namespace careflow::models;
+
+namespace {
+
+std::vector<double> values(const RunResult& r, const std::string& family, const std::string& name,
+                           const std::string& subject = "") {
+  for (std::size_t m = 0; m < r.metric_ids.size(); ++m) {
+    const MetricId& id = r.metric_ids[m];
+    if (id.family == family && id.name == name && id.subject == subject) {
+      std::vector<double> v;
+      for (const auto& rep : r.replications) v.push_back(rep.metric_values[m]);
+      return v;
+    }
+  }
+  FAIL("no metric " << family << "/" << name << "/" << subject);
+  return {};
+}
+
+double mean_of(const RunResult& r, const std::string& family, const std::string& name, const std::string& subject = "") {
+  return confidence_interval(values(r, family, name, subject)).mean;
+}
+
+// b - a, paired by replication (same seed: common random numbers).
+ConfidenceInterval diff(const RunResult& a, const RunResult& b, const std::string& family, const std::string& name,
+                        const std::string& subject = "") {
+  return paired_difference(values(a, family, name, subject), values(b, family, name, subject));
+}
+
+std::string replace(std::string text, const std::string& key, const std::string& value) {
+  return std::regex_replace(text, std::regex(key), value);
+}
+
+RunResult run_yaml(const std::string& yaml) { return run_scenario(parse_scenario(yaml, "test.yaml")); }
+
+const char* kHeader = R"(careflow: 1
+name: test
+run: {horizon_years: 6, warmup_years: 1, replications: 8, seed: 3}
+agencies: [{name: council, budget_per_year: 1.0e6}, {name: nhs, budget_per_year: 1.0e6}]
+)";
+
+}  // namespace
+
+TEST_CASE("longer waits raise step changes", "[care][mechanism]") {
+  const std::string base = std::string(kHeader) + R"(
+cohorts:
+  - {name: families, population: 10000, age: [0, 18], episodes_per_1000_per_year: 36.5, entry: support, need_mix: {additional: 1.0}}
+services:
+  - name: support
+    tier: intermediate
+    agency: council
+    capacity: CAP
+    duration: {exponential: {mean: 20}}
+    escalation_per_year: 12
+    escalate_to: specialist_team
+    routes: [{to: {exit: 1}}]
+  - {name: specialist_team, tier: specialist, agency: council, capacity: 400, duration: {exponential: {mean: 30}}, routes: [{to: {exit: 1}}]}
+)";
+  const RunResult quick = run_yaml(replace(base, "CAP", "26"));
+  const RunResult slow = run_yaml(replace(base, "CAP", "21"));
+  const auto wait = diff(quick, slow, "waits", "mean_wait_days", "support");
+  const auto ups = diff(quick, slow, "step_changes", "step_ups_per_10000_per_year");
+  INFO("wait +" << wait.mean << " ± " << wait.half_width << " days; step-ups +" << ups.mean << " ± " << ups.half_width);
+  CHECK(wait.lower() > 0);
+  CHECK(ups.lower() > 0);
+}
+
+TEST_CASE("a pooled budget lowers waits when one service is overloaded", "[care][mechanism]") {
+  const std::string base = std::string(kHeader) + R"(
+governance: {budget_mode: MODE}
+pools: [{name: pool, services: [busy, quiet], budget_per_year: 2.0e6, review_days: 14, flexible_share: 0.5}]
+cohorts:
+  - {name: a, population: 10000, age: [20, 60], episodes_per_1000_per_year: 40, entry: busy, need_mix: {additional: 1.0}}
+  - {name: b, population: 10000, age: [20, 60], episodes_per_1000_per_year: 15, entry: quiet, need_mix: {additional: 1.0}}
+services:
+  - {name: busy, tier: intermediate, agency: council, capacity: 20, duration: {exponential: {mean: 20}}, cost: {per_day: 100}, routes: [{to: {exit: 1}}]}
+  - {name: quiet, tier: intermediate, agency: nhs, capacity: 20, duration: {exponential: {mean: 20}}, cost: {per_day: 100}, routes: [{to: {exit: 1}}]}
+)";
+  const RunResult aligned = run_yaml(replace(base, "MODE", "aligned"));
+  const RunResult pooled = run_yaml(replace(base, "MODE", "pooled"));
+  const auto busy = diff(aligned, pooled, "waits", "mean_wait_days", "busy");
+  INFO("busy service wait " << busy.mean << " ± " << busy.half_width << " days");
+  CHECK(busy.upper() < 0);
+  CHECK(mean_of(aligned, "costs", "spend_per_year", "pool:pool") == 0);  // pools are inactive when aligned
+  CHECK(mean_of(pooled, "costs", "spend_per_year", "pool:pool") > 0);
+}
+
+TEST_CASE("integrated assessment lowers assessments and the time to service", "[care][mechanism]") {
+  const std::string base = std::string(kHeader) + R"(
+governance: {integrated_assessment: MODE}
+cohorts:
+  - {name: adults, population: 10000, age: [20, 60], episodes_per_1000_per_year: 20, entry: social_assessment, need_mix: {complex: 1.0}}
+services:
+  - {name: social_assessment, tier: intermediate, kind: assessment, agency: council, capacity: 6, duration: {exponential: {mean: 10}},
+     integrated_into: joint_assessment, routes: [{to: {health_assessment: 1}}]}
+  - {name: health_assessment, tier: intermediate, kind: assessment, agency: nhs, capacity: 6, duration: {exponential: {mean: 10}},
+     routes: [{to: {care: 0.6, exit: 0.4}}]}
+  - {name: joint_assessment, tier: intermediate, kind: assessment, agency: council, capacity: 8, duration: {exponential: {mean: 12}},
+     routes: [{to: {care: 0.6, exit: 0.4}}]}
+  - {name: care, tier: specialist, agency: council, capacity: 200, duration: {exponential: {mean: 60}}, routes: [{to: {exit: 1}}]}
+)";
+  const RunResult separate = run_yaml(replace(base, "MODE", "false"));
+  const RunResult integrated = run_yaml(replace(base, "MODE", "true"));
+  const auto n = diff(separate, integrated, "activity", "assessments_per_year");
+  const auto t = diff(separate, integrated, "waits", "first_assessment_to_service_days");
+  INFO("assessments/yr " << n.mean << " ± " << n.half_width << "; days to service " << t.mean << " ± " << t.half_width);
+  CHECK(n.upper() < 0);
+  CHECK(t.upper() < 0);
+}
+
+TEST_CASE("a full re-ablement service raises delayed transfers of care", "[care][mechanism]") {
+  const std::string base = std::string(kHeader) + R"(
+cohorts:
+  - {name: older, population: 20000, age: [65, 95], episodes_per_1000_per_year: 180, entry: hospital, need_mix: {complex: 1.0}}
+services:
+  - {name: hospital, tier: acute, kind: hospital, agency: nhs, capacity: 150, duration: {lognormal: {mean: 7, sd: 5}},
+     cost: {per_day: 562}, routes: [{to: {reablement: 0.3, exit: 0.7}}]}
+  - {name: reablement, tier: intermediate, agency: council, capacity: CAP, duration: {lognormal: {mean: 35, sd: 10}},
+     dtoc_reason: "re-ablement", routes: [{to: {exit: 1}}]}
+indicators: {hospital: hospital, reablement: reablement}
+)";
+  // Re-ablement demand: 20,000 x 180 / 1,000 / 365 x 0.3 = 2.96 a day x 35 days = 104 places.
+  const RunResult roomy = run_yaml(replace(base, "CAP", "160"));
+  const RunResult full = run_yaml(replace(base, "CAP", "106"));
+  const auto d = diff(roomy, full, "indicators", "delayed_bed_days_per_year");
+  INFO("delayed bed-days/yr +" << d.mean << " ± " << d.half_width);
+  CHECK(d.lower() > 0);
+  CHECK(mean_of(roomy, "indicators", "delayed_bed_days_per_year") < 0.05 * mean_of(full, "indicators", "delayed_bed_days_per_year"));
+  // Each delay is recorded with its reason.
+  REQUIRE(!full.replications[0].delays.empty());
+  CHECK(full.replications[0].delays[0].reason == "re-ablement");
+}
+
+TEST_CASE("a young person with ongoing needs moves to adult services at 18", "[care][mechanism]") {
+  const std::string yaml = std::string(kHeader) + R"(
+cohorts:
+  - {name: teens, population: 1000, age: [17, 18], episodes_per_1000_per_year: 100, entry: children_team,
+     need_mix: {complex: 1.0}, transition: {to: adult_team, age: 18}}
+services:
+  - {name: children_team, tier: specialist, agency: council, capacity: 500, duration: {exponential: {mean: 400}}, routes: [{to: {exit: 1}}]}
+  - {name: adult_team, tier: specialist, agency: council, capacity: 500, duration: {exponential: {mean: 100}}, routes: [{to: {exit: 1}}]}
+)";
+  const RunResult r = run_yaml(yaml);
+  std::size_t moved = 0;
+  for (const EpisodeRecord& e : r.replications[0].episodes)
+    if (e.outcome == kOutcomeTransition) ++moved;
+  CHECK(moved > 50);
+  CHECK(mean_of(r, "activity", "starts_per_year", "adult_team") > 0);
+}
+
+TEST_CASE("runs are deterministic and keep their invariants", "[care][determinism]") {
+  Scenario s = parse_scenario(default_scenario_yaml(), kDefaultScenarioName, "scenarios");
+  s.horizon_years = 7;
+  const ReplicationResult a = run_replication(s, 0);
+  const ReplicationResult b = run_replication(s, 0);
+  const ReplicationResult c = run_replication(s, 1);
+  CHECK(a.fingerprint == b.fingerprint);
+  REQUIRE(a.metric_values.size() == b.metric_values.size());
+  for (std::size_t m = 0; m < a.metric_values.size(); ++m) {
+    const double x = a.metric_values[m], y = b.metric_values[m];
+    CHECK(((std::isnan(x) && std::isnan(y)) || x == y));
+  }
+  CHECK(a.fingerprint != c.fingerprint);
+  CHECK(a.events > 100000);
+}
+
+TEST_CASE("the default scenario lands within 25% of the calibration targets", "[care][calibration]") {
+  Scenario s = parse_scenario(default_scenario_yaml(), kDefaultScenarioName, "scenarios");
+  s.replications = 4;
+  const RunResult r = run_scenario(s);
+  struct Target {
+    const char* name;
+    double value;
+    const char* source;
+  };
+  const Target targets[] = {
+      {"referrals_per_10000_children", 518, "C3"},
+      {"child_protection_plans_per_10000", 41.6, "C14"},
+      {"looked_after_per_10000", 70, "C20"},
+      {"NI125_at_home_91_days", 82, "A7"},
+      {"ASCOF2A_admissions_65plus_per_100000", 584, "A10"},
+  };
+  for (const Target& t : targets) {
+    const double m = mean_of(r, "indicators", t.name);
+    INFO(t.name << " (" << t.source << "): simulated " << m << ", target " << t.value);
+    CHECK(m >= 0.75 * t.value);
+    CHECK(m <= 1.25 * t.value);
+  }
+}
