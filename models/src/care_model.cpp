@@ -78,6 +78,7 @@ struct Person {
   bool follow_up_pending = false;
   bool return_pending = false;
   bool from_hospital = false;     // came straight from a hospital bed
+  bool died = false;
   std::int32_t service = -1;
   std::int32_t previous = -1;     // last service left
   std::int32_t unit = -1;
@@ -307,9 +308,9 @@ class CareLp final : public LogicalProcess {
   // Send person i to `target` (kExit: leave). `from` is the service left (-1: a new episode).
   void refer(Context& ctx, std::uint32_t i, int target, int from) {
     Person& p = people_[i];
-    if (target != kExit && s_.integrated_assessment && s_.services[target].integrated_into != kExit)
+    if (target >= 0 && s_.integrated_assessment && s_.services[target].integrated_into != kExit)
       target = s_.services[target].integrated_into;
-    if (target == kExit) return leave(ctx, i);
+    if (target < 0) return leave(ctx, i, target == kDied);
     ++p.version;
     p.state = State::Handoff;
     p.service = target;
@@ -513,9 +514,9 @@ class CareLp final : public LogicalProcess {
     charge_person_days(sv, p, now);
     log_episode(p, next, now);
     p.previous = sv;
-    if (next == kExit) {
+    if (next < 0) {
       free_bed(ctx, p);
-      return refer(ctx, i, kExit, sv);
+      return refer(ctx, i, next, sv);
     }
     p.from_hospital = true;
     refer(ctx, i, next, sv);  // no hand-off delay: discharge is planned on the ward
@@ -567,7 +568,7 @@ class CareLp final : public LogicalProcess {
     return kExit;
   }
 
-  void leave(Context& ctx, std::uint32_t i) {
+  void leave(Context& ctx, std::uint32_t i, bool died) {
     Person& p = people_[i];
     const double now = ctx.now();
     if (p.in_specialist) step_change(p, now, p.previous, -1, -1, p.previous >= 0 ? p.previous : 0);
@@ -576,10 +577,11 @@ class CareLp final : public LogicalProcess {
     p.service = -1;
     p.pathway_start = p.assessment_done = kNaN;
     ++totals_.exited;
+    p.died = died;
     track(p, now, -1, 3);
     // Some leave with needs still there and come back within 12 months (re-referral).
     const CohortSpec& k = s_.cohorts[p.cohort];
-    if (k.rereferral_probability > 0 && p.need > 0 && !p.return_pending) {
+    if (!died && k.rereferral_probability > 0 && p.need > 0 && !p.return_pending) {
       RandomStream rng = ctx.stream(p.id, purpose(kPReturn, -1, p.visits));
       if (rng.uniform01() < k.rereferral_probability) {
         p.return_pending = true;
@@ -605,7 +607,7 @@ class CareLp final : public LogicalProcess {
       // At home: not in hospital and not in residential care.
       const bool in_hospital = p.state != State::Gone && (p.bed_hospital >= 0 || (p.service >= 0 && s_.services[p.service].kind == ServiceKind::Hospital));
       const bool in_care_home = p.state != State::Gone && p.service == s_.indicators.residential;
-      if (!in_hospital && !in_care_home) ++totals_.at_home;
+      if (!in_hospital && !in_care_home && !p.died) ++totals_.at_home;
     }
     release_person(i);
   }
@@ -833,7 +835,7 @@ class CareLp final : public LogicalProcess {
     if (outcome == kOutcomeOngoing && p.state == State::InService)
       cost += s_.services[p.service].cost.daily_rate() * (now - p.started);
     r.cost = cost;
-    r.outcome = outcome;
+    r.outcome = outcome;  // kDied == kOutcomeDied
     r.unit = began ? p.unit : -1;
     r.need_at_start = p.need_at_start;
     r.need_at_end = p.need;

@@ -35,7 +35,7 @@ constexpr double kProbabilityTolerance = 1e-6;
 constexpr double kDaysPerYear = 365.25;
 
 bool valid_index(int i, std::size_t n) { return i >= 0 && static_cast<std::size_t>(i) < n; }
-bool valid_target(int i, std::size_t n) { return i == kExit || valid_index(i, n); }
+bool valid_target(int i, std::size_t n) { return i == kExit || i == kDied || valid_index(i, n); }
 bool is_probability(double p) { return p >= 0 && p <= 1; }  // false for NaN
 
 /// Throws with the item's file and line and a field path below it.
@@ -239,7 +239,7 @@ void check_pathways(const Scenario& s) {
   PathwayGraph g(n + 2);
   for (std::size_t i = 0; i < n; ++i) {
     const ServiceSpec& v = s.services[i];
-    auto to = [&](int target) { boost::add_edge(i, target == kExit ? exit_v : static_cast<std::size_t>(target), g); };
+    auto to = [&](int target) { boost::add_edge(i, target < 0 ? exit_v : static_cast<std::size_t>(target), g); };
     for (const RouteRule& rule : v.routes)
       for (const RouteTarget& t : rule.to) to(t.service);
     // A person whom no rule surely matches leaves after service.
@@ -259,7 +259,7 @@ void check_pathways(const Scenario& s) {
   }
   for (const CohortSpec& c : s.cohorts) {
     boost::add_edge(community, static_cast<std::size_t>(c.entry), g);
-    if (c.transition_to != kExit) boost::add_edge(community, static_cast<std::size_t>(c.transition_to), g);
+    if (c.transition_to >= 0) boost::add_edge(community, static_cast<std::size_t>(c.transition_to), g);
   }
 
   std::vector<boost::default_color_type> from_entry(boost::num_vertices(g), boost::white_color);

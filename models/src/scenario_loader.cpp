@@ -698,8 +698,9 @@ class Builder {
     service_items_ = named_items(top, "services", "service", services_);
     cohort_items_ = named_items(top, "cohorts", "cohort", cohorts_);
     for (const auto& [name, item] : service_items_)
-      if (name == "exit")
-        fail(*item->get("name"), "services[exit].name", "'exit' is reserved for leaving the care system; rename the service");
+      if (name == "exit" || name == "died")
+        fail(*item->get("name"), "services[" + name + "].name",
+             "'" + name + "' is reserved (exit: leaving the care system; died: a death); rename the service");
 
     for (std::size_t i = 0; i < agency_items_.size(); ++i) read_agency(i);
     if (const Node* g = top.get("governance")) read_governance(*g);
@@ -758,9 +759,13 @@ class Builder {
               bool allow_exit = false) {
     const std::string name = name_text(n, field);
     if (allow_exit && name == "exit") return kExit;
+    if (allow_exit && name == "died") return kDied;
     if (auto it = table.find(name); it != table.end()) return it->second;
     auto candidates = keys(table);
-    if (allow_exit) candidates.push_back("exit");
+    if (allow_exit) {
+      candidates.push_back("exit");
+      candidates.push_back("died");
+    }
     fail(n, field, "unknown " + kind + " '" + name + "'" + suggestion(name, candidates));
   }
   int service_ref(const Node& n, const std::string& field, bool allow_exit = false) {

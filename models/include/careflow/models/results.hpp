@@ -18,7 +18,7 @@ enum EpisodeOutcome : std::int32_t {
   kOutcomeOngoing = -4,     // still waiting or in service at the end of the run
   kOutcomeTransition = -5,  // moved to adult services at 18
   kOutcomeEscalated = -6,   // need escalated while waiting: re-referred elsewhere
-  kOutcomeRedirected = -7,  // referral redirected to the integrated assessment
+  kOutcomeDied = -8,        // died after service (route target `died`; equals kDied)
 };
 
 /// One person's stay at one service.

@@ -19,6 +19,8 @@ namespace careflow::models {
 inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
 /// A route target meaning "leaves the care system".
 inline constexpr int kExit = -1;
+/// A route target meaning "dies" (leaves the care system; never re-referred; not "at home").
+inline constexpr int kDied = -8;  // equal to EpisodeOutcome kOutcomeDied
 
 /// Where a value came from, for error messages ("default.yaml:42: services[3].capacity: …").
 struct SourceRef {
@@ -61,7 +63,7 @@ struct Condition {
 };
 
 struct RouteTarget {
-  int service = kExit;  // index, or kExit
+  int service = kExit;  // index, kExit or kDied
   double probability = 0;
 };
 
