@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <regex>
 #include <string>
 #include <vector>
@@ -202,4 +203,33 @@ TEST_CASE("the default scenario lands within 25% of the calibration targets", "[
     CHECK(m >= 0.75 * t.value);
     CHECK(m <= 1.25 * t.value);
   }
+}
+
+namespace {
+
+std::string example(const std::string& name) {
+  return (std::filesystem::path(__FILE__).parent_path() / "../../scenarios/examples" / name).string();
+}
+
+void check_theory(const RunResult& r, const std::string& service, double wq, double rho) {
+  const auto wait = confidence_interval(values(r, "waits", "mean_wait_days", service), 0.99);
+  const auto util = confidence_interval(values(r, "activity", "utilisation", service), 0.99);
+  INFO(service << ": Wq " << wait.mean << " ± " << wait.half_width << " vs " << wq << "; utilisation " << util.mean
+               << " ± " << util.half_width << " vs " << rho);
+  CHECK(wait.contains(wq));
+  CHECK(util.contains(rho));
+  CHECK(wait.half_width < 0.15 * wq);  // narrow enough that the check can fail
+}
+
+}  // namespace
+
+TEST_CASE("textbook scenarios match queueing theory through the care model", "[care][theory][statistical]") {
+  // Values from the comments of each example file (M/M/1, Erlang C, Jackson product form).
+  check_theory(run_scenario(load_scenario(example("mm1.yaml"))), "server", 4.0, 0.8);
+  const RunResult mmc = run_scenario(load_scenario(example("mmc.yaml")));
+  check_theory(mmc, "servers", 0.554113, 0.8);
+  const RunResult jackson = run_scenario(load_scenario(example("jackson.yaml")));
+  check_theory(jackson, "intake", 1.928571, 0.75);
+  check_theory(jackson, "review", 1.0, 0.5);
+  check_theory(jackson, "specialist", 0.857143, 0.3);
 }
