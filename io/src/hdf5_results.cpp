@@ -34,8 +34,7 @@ using models::EpisodeRecord;
 using models::RunResult;
 using models::Scenario;
 
-// The model counts a year as 365 days (see app/careflow.cpp, models::demo_network).
-constexpr double kDaysPerYear = 365.0;
+using models::kDaysPerYear;
 constexpr unsigned kGzipLevel = 4;
 // Chunks of about 1 MiB: large enough for good compression, small enough to read a slice.
 constexpr std::size_t kChunkBytes = std::size_t{1} << 20;

@@ -12,7 +12,6 @@
 namespace careflow::models {
 namespace {
 
-constexpr double kDaysPerYear = 365.25;
 constexpr double kWeek = 7.0;
 constexpr double kFollowUpDays = 91.0;  // NI 125 / ASCOF 2B
 constexpr double kRereferralWindow = 365.0;

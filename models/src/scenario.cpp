@@ -32,7 +32,6 @@ std::string fmt(double v, int precision = 3) {
 }
 
 constexpr double kProbabilityTolerance = 1e-6;
-constexpr double kDaysPerYear = 365.25;
 
 bool valid_index(int i, std::size_t n) { return i >= 0 && static_cast<std::size_t>(i) < n; }
 bool valid_target(int i, std::size_t n) { return i == kExit || i == kDied || valid_index(i, n); }

@@ -57,8 +57,8 @@ def test_root_attributes(sample):
         assert a["source_file"] == "sample.yaml"
         assert a["seed"] == 42
         assert a["replications"] == 2
-        assert a["horizon_days"] == pytest.approx(730.0)
-        assert a["warmup_days"] == pytest.approx(182.5)
+        assert a["horizon_days"] == pytest.approx(2 * 365.25)
+        assert a["warmup_days"] == pytest.approx(0.5 * 365.25)
         assert a["episodes_all_replications"] == 0
         assert list(f["replications"]) == ["r0000", "r0001"]
 

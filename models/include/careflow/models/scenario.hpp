@@ -17,6 +17,8 @@
 namespace careflow::models {
 
 inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
+/// Days in a simulated year (…_years fields, rates per year).
+inline constexpr double kDaysPerYear = 365.25;
 /// A route target meaning "leaves the care system".
 inline constexpr int kExit = -1;
 /// A route target meaning "dies" (leaves the care system; never re-referred; not "at home").
