@@ -12,8 +12,10 @@
 #include "careflow/engine/statistics.hpp"
 #include "careflow/io/hdf5_results.hpp"
 #include "careflow/models/care_model.hpp"
+#include "careflow/models/compare.hpp"
 #include "careflow/models/default_scenario.hpp"
 #include "careflow/models/scenario_loader.hpp"
+#include "careflow/models/transforms.hpp"
 
 namespace {
 
@@ -22,6 +24,7 @@ using careflow::ConfidenceInterval;
 
 struct RunArgs {
   std::string scenario;  // empty: the embedded default
+  std::vector<std::string> transforms;  // "NAME key=value ..." applied after loading
   models::CareRunOptions options;
   std::string out;
   bool json = false;
@@ -34,9 +37,17 @@ struct BadInput : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-models::Scenario load(const std::string& path) {
-  if (path.empty()) return models::parse_scenario(models::default_scenario_yaml(), models::kDefaultScenarioName, "scenarios");
-  return models::load_scenario(path);
+models::Scenario load(const std::string& path, const std::vector<std::string>& transforms = {}) {
+  models::Scenario s = path.empty()
+                           ? models::parse_scenario(models::default_scenario_yaml(), models::kDefaultScenarioName, "scenarios")
+                           : models::load_scenario(path);
+  for (const std::string& t : transforms) {
+    const models::TransformSpec spec = models::parse_transform(t, s, "--transform '" + t + "'");
+    models::apply_transform(s, spec);
+    s.transforms.push_back(spec);
+    s.name += " + " + spec.name;
+  }
+  return s;
 }
 
 std::string number(double x, int decimals) {
@@ -161,7 +172,7 @@ int run(const RunArgs& a) {
       throw BadInput(e.what());
     }
   }
-  const models::Scenario loaded = load(a.scenario);
+  const models::Scenario loaded = load(a.scenario, a.transforms);
   const models::Scenario s = models::apply_options(loaded, a.options);
   print_warnings(models::validate_scenario(s));
   models::CareRunOptions opt = a.options;
@@ -177,6 +188,159 @@ int run(const RunArgs& a) {
   } else if (!a.quiet) {
     print_summary(s, result);
     if (!a.out.empty()) fmt::print("\nResults written to {}\n", a.out);
+  }
+  return 0;
+}
+
+struct CompareArgs {
+  std::vector<std::string> scenarios;
+  models::CompareOptions options;
+  bool json = false;
+  bool all = false;
+};
+
+std::string signed_ci(const ConfidenceInterval& ci, const std::string& unit) {
+  if (ci.n == 0 || std::isnan(ci.mean)) return "–";
+  const int d = decimals_for(unit, ci.mean);
+  std::string text = (ci.mean >= 0 ? "+" : "") + number(ci.mean, d);
+  if (!std::isnan(ci.half_width)) text += " ± " + number(ci.half_width, d);
+  return text;
+}
+
+// Marks a difference whose interval excludes zero: unlikely to be noise.
+const char* verdict(const ConfidenceInterval& d) {
+  if (std::isnan(d.half_width) || std::isnan(d.mean)) return "";
+  if (d.lower() > 0) return "  ▲";
+  if (d.upper() < 0) return "  ▼";
+  return "";
+}
+
+bool headline(const models::MetricId& id) {
+  if (id.family == "indicators" || id.family == "step_changes") return true;
+  if (id.family == "waits") return id.subject.rfind("tier:", 0) == 0 || id.subject.empty();
+  if (id.family == "costs")
+    return id.subject.empty() || id.subject.rfind("agency:", 0) == 0 || id.subject.rfind("pool:", 0) == 0 ||
+           id.subject.rfind("tier:", 0) == 0;
+  return id.family == "activity" && id.name == "assessments_per_year";
+}
+
+void print_comparison(const models::Comparison& c, const models::CompareOptions& o, bool all) {
+  const auto& base = c.runs.front();
+  fmt::print("careflow compare — {} scenarios, {} replications each, {}\n", c.names.size(), base.replications.size(),
+             o.independent ? "independent seeds (no common random numbers)" : "common random numbers (paired by replication)");
+  fmt::print("Base: {}\n", c.names.front());
+  fmt::print("Differences are (scenario − base) ± the half-width of their 95% confidence interval;\n"
+             "▲/▼ marks a difference whose interval excludes zero (a real rise or fall, not noise).\n");
+  for (const models::ScenarioComparison& sc : c.against_base) {
+    fmt::print("\n=== {} vs base ===\n", sc.name);
+    fmt::print("{:<44} {:<26} {:>16} {:>16} {:>24}\n", "figure", "subject", "base", "scenario", "difference");
+    std::string family;
+    for (const models::MetricDifference& d : sc.rows) {
+      if (!all && !headline(d.id)) continue;
+      if (d.id.name == "spend_in_year") continue;
+      if (d.id.family != family) {
+        family = d.id.family;
+        fmt::print("{}\n", family == "step_changes" ? "step changes" : family);
+      }
+      if (d.id.unit == "£") {
+        auto m = [](const ConfidenceInterval& ci) { return ci.n ? fmt::format("£{:.2f}m", ci.mean / 1e6) : std::string("–"); };
+        std::string diff = "–";
+        if (d.diff.n && !std::isnan(d.diff.mean))
+          diff = fmt::format("{:+.2f}m ± {:.2f}m", d.diff.mean / 1e6, std::isnan(d.diff.half_width) ? 0.0 : d.diff.half_width / 1e6);
+        fmt::print("  {:<42} {:<26} {:>16} {:>16} {:>24}{}\n", d.id.name, d.id.subject, m(d.base), m(d.other), diff, verdict(d.diff));
+        continue;
+      }
+      const int dec = decimals_for(d.id.unit, d.base.n ? d.base.mean : d.other.mean);
+      fmt::print("  {:<42} {:<26} {:>16} {:>16} {:>24}{}\n", d.id.name, d.id.subject, d.base.n ? number(d.base.mean, dec) : "–",
+                 d.other.n ? number(d.other.mean, dec) : "–", signed_ci(d.diff, d.id.unit), verdict(d.diff));
+    }
+    const models::Economics& e = sc.economics;
+    fmt::print("economics\n");
+    if (!e.cumulative_difference.empty()) {
+      fmt::print("  cumulative extra spending by year (£m):");
+      for (double x : e.cumulative_difference) fmt::print(" {:+.2f}", x / 1e6);
+      fmt::print("\n");
+    }
+    if (std::isnan(e.payback_year)) fmt::print("  payback year: not within the appraisal period\n");
+    else if (e.payback_year == 0) fmt::print("  payback year: saves from the first year\n");
+    else fmt::print("  payback year: year {:.0f} of the appraisal period\n", e.payback_year);
+    if (!std::isnan(e.cost_per_step_up_avoided)) {
+      if (e.cost_per_step_up_avoided < 0)
+        fmt::print("  step changes up avoided while spending less: £{:.0f} saved a year per step change avoided\n",
+                   -e.cost_per_step_up_avoided);
+      else
+        fmt::print("  cost per step change up avoided: £{:.0f} a year\n", e.cost_per_step_up_avoided);
+    }
+  }
+}
+
+void print_comparison_json(const models::Comparison& c) {
+  auto num = [](double x) { return std::isfinite(x) ? fmt::format("{:.10g}", x) : std::string("null"); };
+  fmt::print("{{\"base\": \"{}\", \"comparisons\": [", json_escape(c.names.front()));
+  for (std::size_t k = 0; k < c.against_base.size(); ++k) {
+    const auto& sc = c.against_base[k];
+    fmt::print("{}\n {{\"scenario\": \"{}\", \"payback_year\": {}, \"cost_per_step_up_avoided\": {}, \"rows\": [", k ? "," : "",
+               json_escape(sc.name), num(sc.economics.payback_year), num(sc.economics.cost_per_step_up_avoided));
+    for (std::size_t i = 0; i < sc.rows.size(); ++i) {
+      const auto& d = sc.rows[i];
+      fmt::print("{}\n  {{\"family\": \"{}\", \"name\": \"{}\", \"subject\": \"{}\", \"unit\": \"{}\", \"base\": {}, "
+                 "\"scenario\": {}, \"difference\": {}, \"half_width\": {}}}",
+                 i ? "," : "", d.id.family, d.id.name, json_escape(d.id.subject), json_escape(d.id.unit), num(d.base.mean),
+                 num(d.other.mean), num(d.diff.mean), num(d.diff.half_width));
+    }
+    fmt::print("]}}");
+  }
+  fmt::print("\n]}}\n");
+}
+
+int compare(const CompareArgs& a) {
+  std::vector<models::Scenario> scenarios;
+  for (const std::string& path : a.scenarios) {
+    scenarios.push_back(load(path == "default" ? "" : path));
+    print_warnings(models::validate_scenario(models::apply_options(scenarios.back(), a.options.run)));
+  }
+  const models::Comparison c = models::compare(scenarios, a.options);
+  if (a.json) print_comparison_json(c);
+  else print_comparison(c, a.options, a.all);
+  return 0;
+}
+
+const char* type_text(models::ParamType t) {
+  switch (t) {
+    case models::ParamType::Number: return "number";
+    case models::ParamType::NonNegative: return "number ≥ 0";
+    case models::ParamType::Probability: return "0 … 1";
+    case models::ParamType::Boolean: return "true / false";
+    case models::ParamType::NeedLevel: return "need level";
+    case models::ParamType::Services: return "service(s)";
+    case models::ParamType::Cohorts: return "cohort(s)";
+  }
+  return "";
+}
+
+// The transforms and their parameters, as Markdown (docs/transforms.md is this output).
+int list_transforms() {
+  fmt::print("# Scenario transforms\n\n"
+             "Named changes to a scenario, applied in order after it is loaded. In a scenario file:\n\n"
+             "```yaml\ntransforms:\n  - name: prevention_shift\n    share: 0.1\n    to: [early_help, reablement]\n```\n\n"
+             "On the command line (`careflow run --transform`, repeatable): "
+             "`--transform \"prevention_shift share=0.1 to=early_help,reablement\"`.\n\n"
+             "Generated by `careflow transforms`; a test keeps this page equal to its output.\n");
+  for (const models::TransformSchema& t : models::transform_schemas()) {
+    fmt::print("\n## `{}`\n\n{}\n", t.name, t.doc);
+    if (t.params.empty()) {
+      fmt::print("\nNo parameters.\n");
+      continue;
+    }
+    fmt::print("\n| parameter | type | default | meaning |\n|---|---|---|---|\n");
+    for (const models::ParamSchema& p : t.params) {
+      std::string def = p.required ? "**required**" : "";
+      if (!p.required && (p.type == models::ParamType::Services || p.type == models::ParamType::Cohorts)) def = "see meaning";
+      else if (!p.required && p.type == models::ParamType::Boolean) def = p.fallback != 0 ? "true" : "false";
+      else if (!p.required && std::isnan(p.fallback)) def = "see meaning";
+      else if (!p.required) def = fmt::format("{:g}", p.fallback);
+      fmt::print("| `{}` | {} | {} | {} |\n", p.key, type_text(p.type), def, p.doc);
+    }
   }
   return 0;
 }
@@ -217,6 +381,28 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--json", ra.json, "Print the summary as JSON instead of tables");
   run_cmd->add_flag("--quiet,-q", ra.quiet, "Print nothing on success");
 
+  run_cmd->add_option("--transform,-t", ra.transforms,
+                      "Apply a named transform, e.g. \"prevention_shift share=0.1 to=early_help,reablement\" (repeatable)");
+  run_cmd->add_option("--threads,-j", ra.options.threads, "Threads for replications (default: all cores); results do not depend on it");
+
+  CompareArgs ca;
+  CLI::App* compare_cmd = app.add_subcommand("compare", "Compare scenarios with the first, with paired confidence intervals");
+  compare_cmd->add_option("scenarios", ca.scenarios, "Scenario files, the base first ('default' for the embedded default)")
+      ->required()->expected(2, 100);
+  compare_cmd->add_option("--replications,-r", ca.options.run.replications, "Replications of each scenario (default: the base's)")
+      ->check(CLI::Range(std::uint64_t{2}, std::uint64_t{100000}));
+  compare_cmd->add_option("--seed,-s", ca.options.run.seed, "Base random seed (default: the base's)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{UINT64_MAX}));
+  compare_cmd->add_option("--years,-y", ca.options.run.horizon_years, "Simulated horizon in years, warm-up included")
+      ->check(CLI::Range(0.01, 200.0));
+  compare_cmd->add_option("--threads,-j", ca.options.run.threads, "Threads (default: all cores)");
+  compare_cmd->add_flag("--independent", ca.options.independent,
+                        "Give each scenario its own random numbers (to see how much wider the intervals get)");
+  compare_cmd->add_flag("--all", ca.all, "Show every figure (by service too), not only the headline ones");
+  compare_cmd->add_flag("--json", ca.json, "Print the comparison as JSON");
+
+  CLI::App* transforms_cmd = app.add_subcommand("transforms", "List the named scenario transforms and their parameters (Markdown)");
+
   std::string vpath;
   CLI::App* validate_cmd = app.add_subcommand("validate", "Check a scenario and show each service's expected load");
   validate_cmd->add_option("scenario", vpath, "Scenario file (YAML); omit for the embedded default");
@@ -230,6 +416,8 @@ int main(int argc, char** argv) {
   try {
     if (run_cmd->parsed()) return run(ra);
     if (validate_cmd->parsed()) return validate(vpath);
+    if (compare_cmd->parsed()) return compare(ca);
+    if (transforms_cmd->parsed()) return list_transforms();
   } catch (const BadInput& e) {
     fmt::print(stderr, "careflow: error: {}\n", e.what());
     return 2;

@@ -7,6 +7,9 @@
 #include <stdexcept>
 #include <string>
 
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
 #include "careflow/engine/simulation.hpp"
 
 namespace careflow::models {
@@ -32,6 +35,7 @@ enum Kind : std::uint32_t {
   kWarmupEnd,
   kCapacityChange,
   kPoolReview,
+  kOneOffCost,
 };
 
 // Purposes of a person's random streams. With the person's id, the service and the visit
@@ -47,6 +51,7 @@ enum Purpose : std::uint64_t {
   kPReview,
   kPReturn,
   kPDischargeCheck,
+  kPPrevention,
 };
 
 std::uint64_t purpose(Purpose p, std::int64_t service, std::uint64_t visit) {
@@ -124,7 +129,14 @@ struct Totals {
   Tally pathway_days;  // first assessment's referral to the start of the service it led to
   double self_funded = 0;
   double discounted = 0;
+  double one_off = 0;  // one-off costs (e.g. restructuring), booked to agencies, not to services
+  std::vector<double> spend_by_year;
 };
+
+// Whole or part years after the warm-up; the last one may be short.
+std::size_t appraisal_years(const Scenario& s) {
+  return std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(s.horizon_years - s.warmup_years - 1e-9)));
+}
 
 class CareLp final : public LogicalProcess {
  public:
@@ -152,6 +164,7 @@ class CareLp final : public LogicalProcess {
     agency_spend_.assign(s.agencies.size(), 0.0);
     pot_spend_.assign(s.agencies.size() + s.pools.size(), 0.0);
     tier_spend_.assign(4, 0.0);
+    totals_.spend_by_year.assign(appraisal_years(s), 0.0);
     // Tracked persons: every k-th arrival by id, so the same people are tracked in every scenario.
     double expected = 0;
     for (const CohortSpec& c : s.cohorts) expected += c.population * c.episodes_per_1000_per_year / 1000 * s.horizon_years;
@@ -172,6 +185,8 @@ class CareLp final : public LogicalProcess {
         ctx.schedule(s_.services[sv].capacity_schedule[k].at, kCapacityChange, (static_cast<std::uint64_t>(sv) << 32) | k, -1);
     if (s_.budget_mode != BudgetMode::Aligned)
       for (std::size_t p = 0; p < s_.pools.size(); ++p) ctx.schedule(s_.pools[p].review_days, kPoolReview, p, 5);
+    for (std::size_t k = 0; k < s_.one_off_costs.size(); ++k)
+      if (s_.one_off_costs[k].at <= horizon_) ctx.schedule(s_.one_off_costs[k].at, kOneOffCost, k);
   }
 
   void on_event(Context& ctx, const Event& e) override {
@@ -181,6 +196,7 @@ class CareLp final : public LogicalProcess {
       case kWarmupEnd: return end_warmup(ctx);
       case kCapacityChange: return capacity_change(ctx, e.payload);
       case kPoolReview: return pool_review(ctx, static_cast<std::size_t>(e.payload));
+      case kOneOffCost: return one_off(ctx.now(), s_.one_off_costs[e.payload]);
       default: break;
     }
     const std::uint32_t i = index_of(e.payload);
@@ -267,6 +283,11 @@ class CareLp final : public LogicalProcess {
         break;
       }
       u -= k.need_weights[n];
+    }
+    if (p.need > 0 && prevention(ctx.now(), &PreventionEffect::need_reduction) > 0) {
+      // Prevention: some episodes arrive one level lower (own stream: other draws stay the same).
+      RandomStream prng = ctx.stream(p.id, kPPrevention);
+      if (prng.uniform01() < prevention(ctx.now(), &PreventionEffect::need_reduction)) --p.need;
     }
     p.coproduction = static_cast<float>(k.coproduction_min + (k.coproduction_max - k.coproduction_min) * rng.uniform01());
     p.self_funder = rng.uniform01() < k.self_funder_share;
@@ -629,7 +650,8 @@ class CareLp final : public LogicalProcess {
     const int top = static_cast<int>(s_.need_levels.size()) - 1;
     if (!(spec.escalation_per_year > 0) || p.need >= top) return;
     const CohortSpec& k = s_.cohorts[p.cohort];
-    const double rate = spec.escalation_per_year * std::max(0.0, 1.0 - k.coproduction_effect * p.coproduction) / kDaysPerYear;
+    const double rate = spec.escalation_per_year * std::max(0.0, 1.0 - k.coproduction_effect * p.coproduction) *
+                        (1.0 - prevention(ctx.now(), &PreventionEffect::escalation_reduction)) / kDaysPerYear;
     if (!(rate > 0)) return;
     RandomStream rng = ctx.stream(p.id, purpose(kPEscalation, p.service, (static_cast<std::uint64_t>(p.visits) << 4) | static_cast<std::uint64_t>(p.need)));
     ctx.schedule(exp_draw(rng, rate), kEscalate, pack(i, p.version));
@@ -695,7 +717,34 @@ class CareLp final : public LogicalProcess {
     refer(ctx, i, s_.cohorts[p.cohort].transition_to, sv);
   }
 
+  // Effect of prevention at time t: each effect ramps linearly from its start to full.
+  double prevention(double t, double PreventionEffect::*what) const {
+    double total = 0;
+    for (const PreventionEffect& e : s_.prevention) {
+      if (t < e.start) continue;
+      const double ramp = e.ramp > 0 ? std::min(1.0, (t - e.start) / e.ramp) : 1.0;
+      total += ramp * (e.*what);
+    }
+    return std::min(1.0, total);
+  }
+
   // ---- money -----------------------------------------------------------------------------
+  // Spending by year of the appraisal period (year 1 starts at the end of the warm-up).
+  void add_to_year(double now, double amount) {
+    auto& years = totals_.spend_by_year;
+    const auto y = std::min(years.size() - 1, static_cast<std::size_t>(std::max(0.0, (now - warmup_) / kDaysPerYear)));
+    years[y] += amount;
+  }
+
+  void one_off(double now, const OneOffCost& c) {
+    if (!after_warmup(now)) return;  // before the appraisal period: not counted
+    totals_.one_off += c.amount;
+    agency_spend_[static_cast<std::size_t>(c.agency)] += c.amount;
+    pot_spend_[static_cast<std::size_t>(c.agency)] += c.amount;
+    totals_.discounted += c.amount / std::pow(1.0 + s_.discount_rate, (now - warmup_) / kDaysPerYear);
+    add_to_year(now, c.amount);
+  }
+
   // Self-funders pay for their own long-term care (specialist services such as home care
   // and care homes); assessments, re-ablement and the NHS stay free to them.
   bool self_pays(int sv, const Person& p) const {
@@ -740,6 +789,7 @@ class CareLp final : public LogicalProcess {
     agency_spend_[static_cast<std::size_t>(s_.services[sv].agency)] += amount;
     pot_spend_[static_cast<std::size_t>(pot_of_[sv])] += amount;
     tier_spend_[static_cast<std::size_t>(s_.services[sv].tier)] += amount;
+    add_to_year(now, amount);
     // Discounted to the end of the warm-up (the start of the appraisal period).
     totals_.discounted += amount / std::pow(1.0 + s_.discount_rate, (now - warmup_) / kDaysPerYear);
   }
@@ -860,6 +910,8 @@ class CareLp final : public LogicalProcess {
   Totals totals_;
 };
 
+std::string fmt_year(std::size_t y) { return (y < 10 ? "year:0" : "year:") + std::to_string(y); }
+
 const char* tier_name(Tier t) {
   switch (t) {
     case Tier::Mainstream: return "mainstream";
@@ -940,6 +992,9 @@ void metrics(const Scenario& s, const CareLp* lp, Emit&& emit) {
   emit(MetricId{"costs", "spend_per_year", "", "£"}, total / years);
   emit(MetricId{"costs", "discounted_spend", "", "£"}, T ? T->discounted : 0.0);
   emit(MetricId{"costs", "self_funded_per_year", "", "£"}, T ? T->self_funded / years : 0.0);
+  emit(MetricId{"costs", "one_off_costs", "", "£"}, T ? T->one_off : 0.0);
+  for (std::size_t y = 0; y < appraisal_years(s); ++y)
+    emit(MetricId{"costs", "spend_in_year", fmt_year(y + 1), "£"}, T ? T->spend_by_year[y] : 0.0);
   emit(MetricId{"costs", "spend_per_person", "", "£"}, val([&] { return T->entered ? total / static_cast<double>(T->entered) : kNaN; }));
   for (std::size_t a = 0; a < s.agencies.size(); ++a)
     emit(MetricId{"costs", "spend_per_year", "agency:" + s.agencies[a].name, "£"}, lp ? lp->agency_spend_[a] / years : 0.0);
@@ -1034,6 +1089,8 @@ void CareLp::check_invariants() const {
   for (double x : pot_spend_) by_pot += x;
   for (double x : tier_spend_) by_tier += x;
   const double tol = 1e-9 * std::max(1.0, by_service);
+  by_service += totals_.one_off;  // one-off costs belong to agencies, not to a service or tier
+  by_tier += totals_.one_off;
   if (std::abs(by_agency - by_service) > tol || std::abs(by_pot - by_service) > tol || std::abs(by_tier - by_service) > tol)
     throw std::runtime_error("invariant broken: spend by service " + std::to_string(by_service) + ", by agency " +
                              std::to_string(by_agency) + ", by budget pot " + std::to_string(by_pot) + ", by tier " +
@@ -1087,8 +1144,14 @@ RunResult run_scenario(const Scenario& s, const CareRunOptions& opt) {
   RunResult result;
   result.metric_ids = metric_ids(sc);
   const auto t0 = std::chrono::steady_clock::now();
-  for (std::uint64_t r = 0; r < sc.replications; ++r)
-    result.replications.push_back(run_replication(sc, r, r == 0 || opt.episodes_all_replications));
+  result.replications.resize(sc.replications);
+  const int threads = opt.threads > 0 ? static_cast<int>(opt.threads) : tbb::this_task_arena::max_concurrency();
+  tbb::task_arena arena(threads);
+  arena.execute([&] {
+    tbb::parallel_for(std::uint64_t{0}, sc.replications, [&](std::uint64_t r) {
+      result.replications[r] = run_replication(sc, r, r == 0 || opt.episodes_all_replications);
+    });
+  });
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   summarise(result);
   return result;

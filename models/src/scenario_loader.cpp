@@ -7,6 +7,8 @@
 // mistyped or out of range with a ScenarioError naming file, line and field.
 #include "careflow/models/scenario_loader.hpp"
 
+#include "careflow/models/transforms.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -678,6 +680,71 @@ Distribution distribution(const Node& n, const std::string& field, DurationRule 
 }
 
 // ---------------------------------------------------------------------------------------
+// Transforms: parameters typed by the schema in transforms.cpp.
+
+int index_by_name(const std::vector<std::string>& names, const Node& n, const std::string& field, const std::string& kind) {
+  const std::string name = name_text(n, field);
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return static_cast<int>(i);
+  fail(n, field, "unknown " + kind + " '" + name + "'" + suggestion(name, names));
+}
+
+TransformSpec read_transform(const Node& item, std::string path, const Scenario& s) {
+  if (item.type != Node::Type::Map) fail(item, path, "expected a transform {name: ..., parameters}, found " + found(item));
+  const Node* name_node = item.get("name");
+  if (!name_node) fail(item, path + ".name", "missing required field 'name'");
+  TransformSpec t;
+  t.name = name_text(*name_node, path + ".name");
+  const TransformSchema* schema = find_transform(t.name);
+  if (!schema) {
+    std::vector<std::string> known;
+    for (const TransformSchema& k : transform_schemas()) known.push_back(k.name);
+    fail(*name_node, path + ".name", "unknown transform '" + t.name + "'" + suggestion(t.name, known));
+  }
+  path = at_name("transforms", t.name);
+  t.source = SourceRef{item.file, item.line, path};
+  std::vector<std::string> allowed{"name"};
+  for (const ParamSchema& p : schema->params) allowed.push_back(p.key);
+  std::vector<std::string> service_names, cohort_names;
+  for (const ServiceSpec& v : s.services) service_names.push_back(v.name);
+  for (const CohortSpec& c : s.cohorts) cohort_names.push_back(c.name);
+  for (const Entry& e : item.entries)
+    if (std::find(allowed.begin(), allowed.end(), e.key) == allowed.end())
+      fail(e.value.file, e.key_line, join(path, e.key),
+           "unknown parameter '" + e.key + "' of " + t.name + suggestion(e.key, allowed));
+  for (const ParamSchema& p : schema->params) {
+    const Node* v = item.get(p.key);
+    const std::string field = join(path, p.key);
+    if (!v) {
+      if (p.required) fail(item, field, "missing required parameter '" + p.key + "' (" + p.doc + ")");
+      continue;
+    }
+    switch (p.type) {
+      case ParamType::Number: t.numbers[p.key] = number(*v, field); break;
+      case ParamType::NonNegative: t.numbers[p.key] = non_negative(*v, field); break;
+      case ParamType::Probability: t.numbers[p.key] = probability(*v, field); break;
+      case ParamType::Boolean: t.numbers[p.key] = boolean(*v, field) ? 1.0 : 0.0; break;
+      case ParamType::NeedLevel: t.numbers[p.key] = index_by_name(s.need_levels, *v, field, "need level"); break;
+      case ParamType::Services:
+      case ParamType::Cohorts: {
+        const bool services = p.type == ParamType::Services;
+        const auto& names = services ? service_names : cohort_names;
+        std::vector<int> out;
+        if (v->type == Node::Type::Sequence) {
+          for (std::size_t i = 0; i < v->items.size(); ++i)
+            out.push_back(index_by_name(names, v->items[i], at_index(field, i), services ? "service" : "cohort"));
+        } else {
+          out.push_back(index_by_name(names, *v, field, services ? "service" : "cohort"));
+        }
+        t.lists[p.key] = std::move(out);
+        break;
+      }
+    }
+  }
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------
 // The tree → Scenario.
 
 class Builder {
@@ -685,7 +752,7 @@ class Builder {
   Scenario build(const Node& root) {
     Fields top(root, "",
                {"careflow", "name", "description", "extend", "run", "need_levels", "governance", "handoffs", "economics",
-                "agencies", "pools", "cohorts", "services", "discharge_checks", "indicators"});
+                "agencies", "pools", "cohorts", "services", "discharge_checks", "indicators", "transforms"});
     s_.version = kScenarioFormatVersion;  // checked file by file before merging
     s_.name = name_text(top.need("name"), "name");
     if (const Node* d = top.get("description")) s_.description = text(*d, "description");
@@ -717,6 +784,12 @@ class Builder {
     if (const Node* p = top.get("pools")) read_pools(*p);
     if (const Node* d = top.get("discharge_checks")) read_discharge_checks(*d);
     if (const Node* ind = top.get("indicators")) read_indicators(*ind);
+    if (const Node* t = top.get("transforms")) {
+      sequence(*t, "transforms", "named transforms");
+      for (std::size_t i = 0; i < t->items.size(); ++i)
+        s_.transforms.push_back(read_transform(t->items[i], at_index("transforms", i), s_));
+    }
+    apply_transforms(s_);
     return std::move(s_);
   }
 
@@ -1248,6 +1321,54 @@ Scenario load_scenario(const std::string& path) {
   fs::path dir = fs::path(path).parent_path();
   if (dir.empty()) dir = ".";
   return parse_scenario(text, path, dir.string());
+}
+
+}  // namespace careflow::models
+
+namespace careflow::models {
+
+TransformSpec parse_transform(const std::string& words, const Scenario& s, const std::string& origin) {
+  // "name key=value key=a,b" -> the same tree a scenario file would give.
+  Node item;
+  item.type = Node::Type::Map;
+  item.file = origin;
+  item.line = 0;
+  std::istringstream in(words);
+  std::string token;
+  bool first = true;
+  auto scalar = [&](const std::string& text) {
+    Node n;
+    n.type = Node::Type::Scalar;
+    n.scalar = text;
+    n.file = origin;
+    return n;
+  };
+  while (in >> token) {
+    Entry e;
+    if (first) {
+      e.key = "name";
+      e.value = scalar(token);
+      first = false;
+    } else {
+      const auto eq = token.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw ScenarioError(SourceRef{origin, 0, "transform"}, "expected key=value after the transform name, found '" + token + "'");
+      e.key = token.substr(0, eq);
+      const std::string value = token.substr(eq + 1);
+      if (value.find(',') != std::string::npos) {
+        e.value.type = Node::Type::Sequence;
+        e.value.file = origin;
+        std::istringstream parts(value);
+        std::string part;
+        while (std::getline(parts, part, ',')) e.value.items.push_back(scalar(part));
+      } else {
+        e.value = scalar(value);
+      }
+    }
+    item.entries.push_back(std::move(e));
+  }
+  if (first) throw ScenarioError(SourceRef{origin, 0, "transform"}, "expected a transform name, found nothing");
+  return read_transform(item, "transforms[0]", s);
 }
 
 }  // namespace careflow::models

@@ -17,6 +17,7 @@ struct CareRunOptions {
   std::uint64_t seed = 0;          // 0: the scenario's
   double horizon_years = 0;        // 0: the scenario's
   bool episodes_all_replications = false;  // otherwise per-episode records of replication 0 only
+  unsigned threads = 0;  // replications run in parallel on this many threads (0: all cores); results do not depend on it
 };
 
 /// The scenario with the options applied (replications, seed, horizon).
@@ -29,7 +30,8 @@ std::vector<MetricId> metric_ids(const Scenario& s);
 /// money conserved, queues consistent) is broken.
 ReplicationResult run_replication(const Scenario& s, std::uint64_t replication, bool keep_episodes = true);
 
-/// Every replication of the scenario (sequentially), then the summary.
+/// Every replication of the scenario (in parallel, each one sequential), then the summary.
+/// Replication r depends only on (scenario, seed, r): the result is the same for any thread count.
 RunResult run_scenario(const Scenario& s, const CareRunOptions& opt = {});
 
 }  // namespace careflow::models

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -166,6 +167,32 @@ struct IndicatorMap {
   int children_cohort = kExit;         // cohort whose population is the children denominator
 };
 
+/// A named transform (governance option, budget shift, demand change) as written in a
+/// scenario's `transforms:` list or on the command line; applied by apply_transforms().
+/// Parameters are typed by the transform's schema (transforms.hpp).
+struct TransformSpec {
+  std::string name;
+  std::map<std::string, double> numbers;             // numbers, probabilities, booleans (0/1), need levels (index)
+  std::map<std::string, std::vector<int>> lists;     // lists of services or cohorts (indices)
+  SourceRef source;
+};
+
+/// Money spent once (e.g. the cost of restructuring), booked to an agency on a day.
+struct OneOffCost {
+  double at = 0;  // day
+  double amount = 0;
+  int agency = 0;
+  std::string label;
+};
+
+/// Prevention working on demand: from `start` (day), ramping up linearly over `ramp` days to its
+/// full effect, a share of new episodes arrive one need level lower and escalation hazards fall.
+struct PreventionEffect {
+  double start = 0, ramp = 0;
+  double need_reduction = 0;        // share of new episodes (above the lowest level) arriving one level lower
+  double escalation_reduction = 0;  // relative fall of every escalation hazard
+};
+
 struct Scenario {
   int version = 1;
   std::string name;
@@ -193,6 +220,9 @@ struct Scenario {
   std::vector<DischargeCheckSpec> discharge_checks;  // apply to every Hospital service
   IndicatorMap indicators;
   std::uint32_t tracked_people = 200;  // trajectories recorded for the animation
+  std::vector<TransformSpec> transforms;      // as written; already applied when loaded
+  std::vector<OneOffCost> one_off_costs;      // set by transforms
+  std::vector<PreventionEffect> prevention;   // set by transforms
 
   int service_index(const std::string& name) const;  // kExit if unknown
 };

@@ -23,4 +23,8 @@ Scenario load_scenario(const std::string& path);
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file_name,
                         const std::string& base_dir = ".");
 
+/// A transform written on the command line: "NAME key=value key=a,b ...", names resolved
+/// against the scenario it will apply to. Errors name `origin` (e.g. "--transform").
+TransformSpec parse_transform(const std::string& words, const Scenario& s, const std::string& origin);
+
 }  // namespace careflow::models
