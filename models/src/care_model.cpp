@@ -83,6 +83,9 @@ struct Person {
   bool return_pending = false;
   bool from_hospital = false;     // came straight from a hospital bed
   bool died = false;
+  bool transitioned = false;  // moved to adult services already
+  bool via_referral = false;  // referred to the children's referral point (before any redirection)
+  std::int32_t specialist_service = -1;  // the specialist service entered at the last step up
   std::int32_t service = -1;
   std::int32_t previous = -1;     // last service left
   std::int32_t unit = -1;
@@ -117,6 +120,7 @@ struct ServiceStats {
 
 struct Totals {
   std::uint64_t entered = 0, exited = 0;
+  std::uint64_t entered_after_warmup = 0;  // new episodes and re-referrals in the appraisal period
   std::uint64_t step_ups = 0, step_downs = 0;
   Tally specialist_days;
   std::uint64_t referrals = 0, rereferrals = 0;
@@ -178,7 +182,8 @@ class CareLp final : public LogicalProcess {
       arrivals_made_.push_back(0);
       next_arrival(ctx, c);
     }
-    if (warmup_ > 0) ctx.schedule(warmup_, kWarmupEnd);
+    // First of everything at that instant, so nothing at the boundary is counted on the wrong side.
+    if (warmup_ > 0) ctx.schedule(warmup_, kWarmupEnd, 0, std::numeric_limits<std::int16_t>::min());
     ctx.schedule(kWeek, kWeekly, 0, 10);  // after same-time moves, so the week's end is complete
     for (std::size_t sv = 0; sv < s_.services.size(); ++sv)
       for (std::size_t k = 0; k < s_.services[sv].capacity_schedule.size(); ++k)
@@ -293,6 +298,7 @@ class CareLp final : public LogicalProcess {
     p.self_funder = rng.uniform01() < k.self_funder_share;
     p.tracked = track_every_ > 0 && (p.id & 0xFFFFFFFFFFull) % track_every_ == 0;
     ++totals_.entered;
+    if (after_warmup(ctx.now())) ++totals_.entered_after_warmup;
     refer(ctx, i, k.entry, -1);
     next_arrival(ctx, c);
   }
@@ -328,7 +334,11 @@ class CareLp final : public LogicalProcess {
   // Send person i to `target` (kExit: leave). `from` is the service left (-1: a new episode).
   void refer(Context& ctx, std::uint32_t i, int target, int from) {
     Person& p = people_[i];
-    if (target >= 0 && s_.integrated_assessment && s_.services[target].integrated_into != kExit)
+    p.via_referral = target >= 0 && target == s_.indicators.referrals;
+    // With integrated assessment, follow the chain of redirections (bounded, as validation does).
+    for (std::size_t step = 0; step < s_.services.size() && target >= 0 && s_.integrated_assessment &&
+                               s_.services[target].integrated_into != kExit;
+         ++step)
       target = s_.services[target].integrated_into;
     if (target < 0) return leave(ctx, i, target == kDied);
     ++p.version;
@@ -344,21 +354,24 @@ class CareLp final : public LogicalProcess {
     ctx.schedule(delay, kReferralArrive, pack(i, p.version));
   }
 
-  void step_change(Person& p, double now, int from, int to, int direction, int charged_service) {
+  // A step up is counted at the specialist service entered, a step down at the one left.
+  void step_change(Person& p, double now, int from, int to, int direction) {
+    const int counted = direction > 0 ? to : p.specialist_service;
     if (direction > 0) {
       p.in_specialist = true;
       p.specialist_since = now;
+      p.specialist_service = to;
     } else {
       p.in_specialist = false;
     }
     if (!after_warmup(now)) return;
     if (direction > 0) {
       ++totals_.step_ups;
-      stats_[charged_service].week_ups += 1;
+      stats_[static_cast<std::size_t>(counted)].week_ups += 1;
     } else {
       ++totals_.step_downs;
       totals_.specialist_days.add(now - p.specialist_since);
-      stats_[charged_service].week_downs += 1;
+      if (counted >= 0) stats_[static_cast<std::size_t>(counted)].week_downs += 1;
     }
     out_.step_changes.push_back({p.id, now, from, to, direction});
   }
@@ -373,12 +386,10 @@ class CareLp final : public LogicalProcess {
     p.referred = now;
     p.episode_cost = 0;
     p.need_at_start = p.need;
-    if (spec.tier == Tier::Specialist && !p.in_specialist) step_change(p, now, p.previous, sv, +1, sv);
+    if (spec.tier == Tier::Specialist && !p.in_specialist) step_change(p, now, p.previous, sv, +1);
     if (spec.tier != Tier::Specialist && spec.tier != Tier::Acute && p.in_specialist)
-      step_change(p, now, p.previous, sv, -1, p.previous >= 0 ? p.previous : sv);
-    const bool referral_point = sv == s_.indicators.referrals ||
-                                (s_.integrated_assessment && s_.indicators.referrals != kExit &&
-                                 s_.services[s_.indicators.referrals].integrated_into == sv);
+      step_change(p, now, p.previous, sv, -1);
+    const bool referral_point = p.via_referral;
     if (after_warmup(now)) {
       ++stats_[sv].arrivals;
       if (referral_point) {
@@ -549,6 +560,7 @@ class CareLp final : public LogicalProcess {
     const int h = p.bed_hospital;
     const auto unit = static_cast<std::uint32_t>(p.bed_unit);
     p.bed_hospital = p.bed_unit = -1;
+    p.from_hospital = false;
     // Hospital occupancy and bed-day costs run until the bed is free.
     occupy_raw(h, false, now, -1);
     if (auto next = res_[h].release(now, unit)) start(ctx, static_cast<std::uint32_t>(next->customer), static_cast<std::int32_t>(next->unit));
@@ -591,7 +603,7 @@ class CareLp final : public LogicalProcess {
   void leave(Context& ctx, std::uint32_t i, bool died) {
     Person& p = people_[i];
     const double now = ctx.now();
-    if (p.in_specialist) step_change(p, now, p.previous, -1, -1, p.previous >= 0 ? p.previous : 0);
+    if (p.in_specialist) step_change(p, now, p.previous, -1, -1);
     ++p.version;
     p.state = State::Gone;
     p.service = -1;
@@ -616,6 +628,7 @@ class CareLp final : public LogicalProcess {
     p.return_pending = false;
     if (p.state != State::Gone) return release_person(i);
     ++totals_.entered;
+    if (after_warmup(ctx.now())) ++totals_.entered_after_warmup;
     p.previous = -1;
     refer(ctx, i, s_.cohorts[p.cohort].entry, -1);
   }
@@ -680,7 +693,7 @@ class CareLp final : public LogicalProcess {
     Person& p = people_[i];
     const int sv = p.service;
     const ReviewSpec& r = s_.services[sv].review;
-    charge(sv, p, r.cost, ctx.now());
+    charge(sv, p, r.cost + s_.services[sv].cost.per_contact, ctx.now());
     RandomStream rng = ctx.stream(p.id, purpose(kPReview, sv, (static_cast<std::uint64_t>(p.visits) << 16) | p.reviews++));
     if (rng.uniform01() < r.step_down_probability) {
       vacate(ctx, i);
@@ -695,24 +708,28 @@ class CareLp final : public LogicalProcess {
     const Person& p = people_[i];
     const CohortSpec& k = s_.cohorts[p.cohort];
     if (k.transition_to == kExit || p.service == k.transition_to) return;
+    if (p.transitioned) return;
     const double birthday = p.birth + k.transition_age * kDaysPerYear;
-    if (birthday <= ctx.now() || birthday > horizon_) return;
-    ctx.schedule(birthday - ctx.now(), kTransition, pack(i, p.version));
+    if (birthday > horizon_) return;
+    // A birthday missed while in hand-off or a discharge check is caught up at once.
+    ctx.schedule(std::max(0.0, birthday - ctx.now()), kTransition, pack(i, p.version));
   }
 
   // At 18 a young person with ongoing needs moves from children's to adult services.
   void transition(Context& ctx, std::uint32_t i) {
     Person& p = people_[i];
-    if (p.need == 0) return;
+    if (p.need == 0 || p.transitioned) return;
     const int sv = p.service;
     if (p.state == State::Waiting) {
       if (!res_[sv].renege(ctx.now(), p.ticket)) return;
+      free_bed(ctx, p);
     } else if (p.state == State::InService) {
       vacate(ctx, i);
     } else {
       return;
     }
     log_episode(p, kOutcomeTransition, ctx.now());
+    p.transitioned = true;
     p.previous = sv;
     refer(ctx, i, s_.cohorts[p.cohort].transition_to, sv);
   }
@@ -801,7 +818,17 @@ class CareLp final : public LogicalProcess {
     if (now + kWeek <= horizon_ + 1e-9) ctx.schedule(kWeek, kWeekly, 0, 10);
   }
 
+  // Recurring costs accrue day by day from their start; charged at each week's end.
+  void charge_recurring(double now) {
+    for (const RecurringCost& c : s_.recurring_costs) {
+      const double from = std::max(c.from, last_recurring_), days = now - from;
+      if (days > 0) book(static_cast<std::size_t>(c.service), c.per_year * days / kDaysPerYear, now);
+    }
+    last_recurring_ = now;
+  }
+
   void record_week(double now) {
+    charge_recurring(now);
     Series& se = out_.series;
     se.services = s_.services.size();
     se.time_days.push_back(now);
@@ -881,7 +908,8 @@ class CareLp final : public LogicalProcess {
     r.wait = began ? p.started - p.referred : kNaN;
     r.ended = outcome == kOutcomeOngoing ? kNaN : now;
     double cost = p.episode_cost;
-    if (outcome == kOutcomeOngoing && p.state == State::InService)
+    if (outcome == kOutcomeOngoing && (p.state == State::InService || p.state == State::DischargeCheck) &&
+        !self_pays(p.service, p))
       cost += s_.services[p.service].cost.daily_rate() * (now - p.started);
     r.cost = cost;
     r.outcome = outcome;  // kDied == kOutcomeDied
@@ -907,6 +935,7 @@ class CareLp final : public LogicalProcess {
   std::vector<RandomStream> arrival_rng_;
   std::vector<std::uint64_t> arrivals_made_;
   std::uint64_t track_every_ = 0;
+  double last_recurring_ = 0;
   Totals totals_;
 };
 
@@ -995,7 +1024,7 @@ void metrics(const Scenario& s, const CareLp* lp, Emit&& emit) {
   emit(MetricId{"costs", "one_off_costs", "", "£"}, T ? T->one_off : 0.0);
   for (std::size_t y = 0; y < appraisal_years(s); ++y)
     emit(MetricId{"costs", "spend_in_year", fmt_year(y + 1), "£"}, T ? T->spend_by_year[y] : 0.0);
-  emit(MetricId{"costs", "spend_per_person", "", "£"}, val([&] { return T->entered ? total / static_cast<double>(T->entered) : kNaN; }));
+  emit(MetricId{"costs", "spend_per_person", "", "£"}, val([&] { return T->entered_after_warmup ? total / static_cast<double>(T->entered_after_warmup) : kNaN; }));
   for (std::size_t a = 0; a < s.agencies.size(); ++a)
     emit(MetricId{"costs", "spend_per_year", "agency:" + s.agencies[a].name, "£"}, lp ? lp->agency_spend_[a] / years : 0.0);
   const std::size_t pots = s.agencies.size() + s.pools.size();

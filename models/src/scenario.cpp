@@ -35,6 +35,8 @@ constexpr double kProbabilityTolerance = 1e-6;
 
 bool valid_index(int i, std::size_t n) { return i >= 0 && static_cast<std::size_t>(i) < n; }
 bool valid_target(int i, std::size_t n) { return i == kExit || i == kDied || valid_index(i, n); }
+// A service or "none": fields where a death makes no sense (indicators, redirections, transitions).
+bool valid_service_or_none(int i, std::size_t n) { return i == kExit || valid_index(i, n); }
 bool is_probability(double p) { return p >= 0 && p <= 1; }  // false for NaN
 
 /// Throws with the item's file and line and a field path below it.
@@ -128,7 +130,7 @@ void check_values(const Scenario& s) {
     if (!(v.patience_days > 0)) fail(at, p + ".patience_days", "expected a patience above 0 days, found " + fmt(v.patience_days, 10));
     if (!valid_target(v.overflow_to, ns)) fail(at, p + ".overflow_to", "service index out of range");
     if (!valid_target(v.escalate_to, ns)) fail(at, p + ".escalate_to", "service index out of range");
-    if (!valid_target(v.integrated_into, ns)) fail(at, p + ".integrated_into", "service index out of range");
+    if (!valid_service_or_none(v.integrated_into, ns)) fail(at, p + ".integrated_into", "service index out of range");
     if (v.integrated_into == static_cast<int>(i)) fail(at, p + ".integrated_into", "a service cannot be integrated into itself");
     const CostSpec& c = v.cost;
     for (const auto& [value, key] : {std::pair{c.per_contact, "per_contact"}, std::pair{c.per_episode, "per_episode"},
@@ -207,7 +209,7 @@ void check_values(const Scenario& s) {
     if (!is_probability(c.coproduction_effect)) fail(at, p + ".coproduction.effect", "expected 0 to 1");
     if (!is_probability(c.rereferral_probability)) fail(at, p + ".rereferral_probability", "expected a probability between 0 and 1");
     if (!is_probability(c.self_funder_share)) fail(at, p + ".self_funder_share", "expected a share between 0 and 1");
-    if (!valid_target(c.transition_to, ns)) fail(at, p + ".transition.to", "service index out of range");
+    if (!valid_service_or_none(c.transition_to, ns)) fail(at, p + ".transition.to", "service index out of range");
   }
 
   for (std::size_t i = 0; i < s.discharge_checks.size(); ++i) {
@@ -221,7 +223,7 @@ void check_values(const Scenario& s) {
   for (const auto& [v, key] : {std::pair{m.referrals, "referrals"}, std::pair{m.child_protection, "child_protection"},
                                std::pair{m.looked_after, "looked_after"}, std::pair{m.reablement, "reablement"},
                                std::pair{m.residential, "residential"}, std::pair{m.hospital, "hospital"}})
-    if (!valid_target(v, ns)) fail(top, std::string("indicators.") + key, "service index out of range");
+    if (!valid_service_or_none(v, ns)) fail(top, std::string("indicators.") + key, "service index out of range");
   for (int v : m.assessments)
     if (!valid_index(v, ns)) fail(top, "indicators.assessments", "service index out of range");
   if (!valid_target(m.older_cohort, nc)) fail(top, "indicators.older_people_cohort", "cohort index out of range");

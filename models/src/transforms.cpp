@@ -270,6 +270,8 @@ void prevention_shift(Scenario& s, const TransformSpec& t) {
       if (!(per_place > 0)) refuse(t, "service '" + sv.name + "' has no cost per place, so money cannot buy places there");
       const double places = tranche * weight / per_place;
       reshape(sv, when + lag, kInfinity, [&](std::uint32_t c) { return round_places(c + places); });
+      // The new places are staffed from the day they open, used or not.
+      s.recurring_costs.push_back({v, when + lag, tranche * weight, "prevention_shift investment"});
     }
     for (int v : from) {
       ServiceSpec& sv = s.services[static_cast<std::size_t>(v)];

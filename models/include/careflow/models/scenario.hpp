@@ -185,6 +185,15 @@ struct OneOffCost {
   std::string label;
 };
 
+/// Money spent every year from a day on (e.g. staff for places bought by a budget shift, paid
+/// whether or not the places are used), booked to a service.
+struct RecurringCost {
+  int service = 0;
+  double from = 0;  // day
+  double per_year = 0;
+  std::string label;
+};
+
 /// Prevention working on demand: from `start` (day), ramping up linearly over `ramp` days to its
 /// full effect, a share of new episodes arrive one need level lower and escalation hazards fall.
 struct PreventionEffect {
@@ -222,6 +231,7 @@ struct Scenario {
   std::uint32_t tracked_people = 200;  // trajectories recorded for the animation
   std::vector<TransformSpec> transforms;      // as written; already applied when loaded
   std::vector<OneOffCost> one_off_costs;      // set by transforms
+  std::vector<RecurringCost> recurring_costs;  // set by transforms
   std::vector<PreventionEffect> prevention;   // set by transforms
 
   int service_index(const std::string& name) const;  // kExit if unknown
