@@ -12,6 +12,7 @@
 #include "careflow/engine/statistics.hpp"
 #include "careflow/io/hdf5_results.hpp"
 #include "careflow/models/care_model.hpp"
+#include "careflow/models/advice.hpp"
 #include "careflow/models/compare.hpp"
 #include "careflow/models/default_scenario.hpp"
 #include "careflow/models/scenario_loader.hpp"
@@ -30,7 +31,21 @@ struct RunArgs {
   bool json = false;
   bool quiet = false;
   bool all_episodes = false;
+  bool advise = false;      // print the warm-up and replication advice
+  bool use_advice = false;  // ... and run again with it
+  std::string advice_metric = "costs/spend_per_year";
+  double precision = 0.01;
 };
+
+void print_advice(const models::Scenario& s, const models::Advice& a) {
+  fmt::print("\nADVICE (from this run as a pilot)\n");
+  fmt::print("  warm-up (MSER-5 on weekly occupancy): {:.1f} years ({} weeks); the scenario uses {:.1f}{}\n", a.warmup_years,
+             a.warmup_weeks, s.warmup_years,
+             a.warmup_at_limit ? "\n  the estimate is at the edge of what this horizon can show: run with a longer --years" : "");
+  fmt::print("  replications for ±{:.3g} on {}/{}{}{} (mean {:.6g}, now ± {:.3g} with {}): {}\n", a.target_half_width,
+             a.metric.family, a.metric.name, a.metric.subject.empty() ? "" : "/", a.metric.subject, a.mean, a.half_width,
+             s.replications, a.replications);
+}
 
 /// Thrown for problems with what the user gave us (exit status 2).
 struct BadInput : std::runtime_error {
@@ -177,16 +192,31 @@ int run(const RunArgs& a) {
   print_warnings(models::validate_scenario(s));
   models::CareRunOptions opt = a.options;
   opt.episodes_all_replications = a.all_episodes;
-  const models::RunResult result = models::run_scenario(s, opt);
+  models::RunResult result = models::run_scenario(s, opt);
+  models::Scenario used = s;
+  if (a.advise || a.use_advice) {
+    const models::Advice advice = models::advise(result, a.advice_metric, a.precision);
+    if (!a.json) print_advice(s, advice);
+    if (a.use_advice) {
+      if (!advice.warmup_at_limit) used.warmup_years = std::max(advice.warmup_years, 1.0 / 52);
+      used.replications = advice.replications;
+      if (used.warmup_years >= used.horizon_years)
+        throw BadInput("the advised warm-up is as long as the horizon: run with a longer --years");
+      if (!a.json) fmt::print("  running again with a {:.1f}-year warm-up and {} replications\n\n", used.warmup_years, used.replications);
+      models::CareRunOptions again = opt;
+      again.replications = 0;
+      result = models::run_scenario(used, again);
+    }
+  }
   if (!a.out.empty()) {
     careflow::io::WriteOptions w;
     w.episodes_all_replications = a.all_episodes;
-    careflow::io::write_results_hdf5(a.out, s, result, w);
+    careflow::io::write_results_hdf5(a.out, used, result, w);
   }
   if (a.json) {
-    print_json(s, result);
+    print_json(used, result);
   } else if (!a.quiet) {
-    print_summary(s, result);
+    print_summary(used, result);
     if (!a.out.empty()) fmt::print("\nResults written to {}\n", a.out);
   }
   return 0;
@@ -383,6 +413,11 @@ int main(int argc, char** argv) {
 
   run_cmd->add_option("--transform,-t", ra.transforms,
                       "Apply a named transform, e.g. \"prevention_shift share=0.1 to=early_help,reablement\" (repeatable)");
+  run_cmd->add_flag("--advise", ra.advise, "After the run, advise a warm-up (MSER-5) and a number of replications");
+  run_cmd->add_flag("--use-advice", ra.use_advice, "Advise, then run again with the advised warm-up and replications");
+  run_cmd->add_option("--metric", ra.advice_metric, "Output the replications are sized for (family/name[/subject])")->capture_default_str();
+  run_cmd->add_option("--precision", ra.precision, "Wanted 95% half-width as a share of the mean (0.01 = ±1%)")->capture_default_str()
+      ->check(CLI::Range(1e-6, 10.0));
   run_cmd->add_option("--threads,-j", ra.options.threads, "Threads for replications (default: all cores); results do not depend on it");
 
   CompareArgs ca;

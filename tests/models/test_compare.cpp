@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "careflow/models/advice.hpp"
 #include "careflow/models/compare.hpp"
 #include "careflow/models/default_scenario.hpp"
 #include "careflow/models/scenario_loader.hpp"
@@ -195,4 +196,41 @@ TEST_CASE("common random numbers narrow the interval on a difference", "[compare
   // Measured x18.8 and x45 (docs/comparing.md); asserted conservatively.
   CHECK(spend > 5);
   CHECK(ups > 5);
+}
+
+TEST_CASE("MSER-5 cuts a transient and keeps a stationary series", "[advice]") {
+  RandomStream rng(StreamKey{9, 0, 0, 0});
+  std::vector<double> transient, flat;
+  for (int t = 0; t < 1000; ++t) {
+    const double noise = rng.uniform01() - 0.5;
+    transient.push_back(50.0 * std::exp(-t / 30.0) + noise);  // below the noise after ~120 steps
+    flat.push_back(noise);
+  }
+  const std::size_t cut = mser5(transient);
+  INFO("truncation " << cut);
+  CHECK(cut >= 60);
+  CHECK(cut <= 250);
+  CHECK(cut % 5 == 0);
+  CHECK(mser5(flat) < 100);
+  CHECK(mser5({1.0, 2.0}) == 0);
+}
+
+TEST_CASE("replication advice follows n = (t s / h)^2", "[advice]") {
+  RunResult r;
+  r.metric_ids.push_back({"costs", "spend_per_year", "", "£"});
+  const double values[] = {98, 102, 101, 99, 100};  // mean 100, sd sqrt(2.5)
+  for (double v : values) {
+    ReplicationResult rr;
+    rr.metric_values = {v};
+    rr.series.services = 1;
+    rr.series.time_days = {7};
+    rr.series.occupancy = {1};
+    r.replications.push_back(rr);
+  }
+  summarise(r);
+  const Advice a = advise(r, "costs/spend_per_year", 0.005);  // +-0.5
+  const double t4 = 2.776445;
+  CHECK(a.replications == static_cast<std::size_t>(std::ceil(std::pow(t4 * std::sqrt(2.5) / 0.5, 2))));
+  CHECK(a.target_half_width == Approx(0.5));
+  CHECK_THROWS_AS(advise(r, "costs/nothing", 0.01), std::invalid_argument);
 }
