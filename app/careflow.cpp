@@ -2,6 +2,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -14,6 +17,7 @@
 #include "careflow/models/care_model.hpp"
 #include "careflow/models/advice.hpp"
 #include "careflow/models/compare.hpp"
+#include "careflow/models/sweep.hpp"
 #include "careflow/models/default_scenario.hpp"
 #include "careflow/models/scenario_loader.hpp"
 #include "careflow/models/transforms.hpp"
@@ -375,6 +379,112 @@ int list_transforms() {
   return 0;
 }
 
+struct SweepArgs {
+  std::string scenario;
+  std::string file;
+  std::vector<std::string> sets;
+  bool list = false;
+  std::string out = "sweep.h5";
+  bool resume = false;
+  models::CareRunOptions options;
+};
+
+// A progress bar with ETA on a terminal; plain lines (every 10%) otherwise.
+class ProgressBar {
+ public:
+  ProgressBar() : tty_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+  void operator()(std::size_t done, std::size_t total) {
+    if (first_) {
+      first_ = false;
+      resumed_ = done;
+      if (done > 0) fmt::print(stderr, "careflow: resuming: {} of {} replications already done\n", done, total);
+    }
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const std::size_t fresh = done - resumed_;
+    const double eta = fresh > 0 ? elapsed / static_cast<double>(fresh) * static_cast<double>(total - done) : 0.0;
+    const int pct = total ? static_cast<int>(100 * done / total) : 100;
+    if (tty_) {
+      const int width = 30, filled = width * pct / 100;
+      fmt::print(stderr, "\r[{}{}] {}/{} replications, {}%, ETA {}   ", std::string(static_cast<std::size_t>(filled), '#'),
+                 std::string(static_cast<std::size_t>(width - filled), '.'), done, total, pct, duration(eta));
+      if (done == total) fmt::print(stderr, "\n");
+    } else if (pct / 10 != last_decile_ || done == total) {
+      last_decile_ = pct / 10;
+      fmt::print(stderr, "careflow: {}/{} replications ({}%), ETA {}\n", done, total, pct, duration(eta));
+    }
+  }
+
+ private:
+  static std::string duration(double s) {
+    if (s < 60) return fmt::format("{:.0f}s", s);
+    return fmt::format("{:.0f}m{:02.0f}s", std::floor(s / 60), std::fmod(s, 60));
+  }
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+  bool first_ = true;
+  std::size_t resumed_ = 0;
+  int last_decile_ = -1;
+};
+
+int sweep(const SweepArgs& a) {
+  models::SweepSpec spec;
+  if (!a.file.empty()) {
+    spec = models::load_sweep_file(a.file);
+  } else {
+    if (a.scenario.empty()) throw BadInput("give a scenario file and --set PATH=v1,v2,... (or --file SWEEP.yaml)");
+    spec.base_file = a.scenario;
+    spec.grid = !a.list;
+  }
+  for (const std::string& set : a.sets) {
+    const auto eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) throw BadInput("--set expects PATH=v1,v2,..., found '" + set + "'");
+    models::SweepParameter p;
+    p.path = set.substr(0, eq);
+    std::string rest = set.substr(eq + 1), v;
+    std::size_t pos = 0;
+    while (pos <= rest.size()) {
+      const auto comma = rest.find(',', pos);
+      v = rest.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      if (v.empty()) throw BadInput("--set " + set + ": empty value");
+      p.values.push_back(v);
+      if (comma == std::string::npos) break;
+      pos = comma + 1;
+    }
+    spec.parameters.push_back(std::move(p));
+  }
+  try {
+    careflow::io::check_writable(a.out);
+  } catch (const std::exception& e) {
+    throw BadInput(e.what());
+  }
+  const std::string journal = a.out + ".journal";
+  if (std::filesystem::exists(journal) && !a.resume)
+    throw BadInput("an interrupted sweep left " + journal + ": run again with --resume to continue it, or remove it");
+  ProgressBar bar;
+  const models::SweepResult r = models::run_sweep(spec, a.options, journal, [&](std::size_t d, std::size_t t) { bar(d, t); });
+  careflow::io::write_sweep_hdf5(a.out, r);
+  std::filesystem::remove_all(journal);
+
+  fmt::print("careflow sweep — {} points × {} replications of {}\n", r.points.size(), r.replications, spec.base_file);
+  std::vector<std::pair<std::string, std::string>> shown = {{"costs", "spend_per_year"}, {"step_changes", "step_ups_per_year"}};
+  std::string header;
+  for (const auto& p : spec.parameters) header += fmt::format("{:>24} ", p.path.size() > 24 ? p.path.substr(p.path.size() - 24) : p.path);
+  fmt::print("{}{:>26} {:>22}\n", header, "spend a year", "step changes up a year");
+  for (const models::SweepPoint& pt : r.points) {
+    std::string row;
+    for (const std::string& v : pt.values) row += fmt::format("{:>24} ", v);
+    const models::Metric* spend = nullptr;
+    const models::Metric* ups = nullptr;
+    for (const models::Metric& m : pt.run.summary) {
+      if (m.id.family == "costs" && m.id.name == "spend_per_year" && m.id.subject.empty()) spend = &m;
+      if (m.id.family == "step_changes" && m.id.name == "step_ups_per_year") ups = &m;
+    }
+    fmt::print("{}{:>26} {:>22}\n", row, spend ? money(spend->ci) : "–", ups ? ci_text(ups->ci, 1) : "–");
+  }
+  fmt::print("\nEvery point and figure: {}\n", a.out);
+  return 0;
+}
+
 int validate(const std::string& path) {
   const models::Scenario s = load(path);
   const auto warnings = models::validate_scenario(s);
@@ -436,6 +546,22 @@ int main(int argc, char** argv) {
   compare_cmd->add_flag("--all", ca.all, "Show every figure (by service too), not only the headline ones");
   compare_cmd->add_flag("--json", ca.json, "Print the comparison as JSON");
 
+  SweepArgs sa;
+  CLI::App* sweep_cmd = app.add_subcommand("sweep", "Run a scenario over a grid or list of parameter values, in parallel, resumable");
+  sweep_cmd->add_option("scenario", sa.scenario, "Scenario file to sweep");
+  sweep_cmd->add_option("--file,-f", sa.file, "Sweep file (scenario, mode, parameters) instead of --set");
+  sweep_cmd->add_option("--set", sa.sets, "PATH=v1,v2,... e.g. transforms[prevention_shift].share=0,0.1,0.2 (repeatable)");
+  sweep_cmd->add_flag("--list", sa.list, "Pair the i-th values of every parameter instead of taking every combination");
+  sweep_cmd->add_option("--out,-o", sa.out, "HDF5 file holding every point (written atomically)")->capture_default_str();
+  sweep_cmd->add_flag("--resume", sa.resume, "Continue an interrupted sweep without recomputing finished replications");
+  sweep_cmd->add_option("--replications,-r", sa.options.replications, "Replications per point (default: the scenario's)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000}));
+  sweep_cmd->add_option("--seed,-s", sa.options.seed, "Base random seed (default: the scenario's)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{UINT64_MAX}));
+  sweep_cmd->add_option("--years,-y", sa.options.horizon_years, "Simulated horizon in years, warm-up included")
+      ->check(CLI::Range(0.01, 200.0));
+  sweep_cmd->add_option("--threads,-j", sa.options.threads, "Threads (default: all cores); results do not depend on it");
+
   CLI::App* transforms_cmd = app.add_subcommand("transforms", "List the named scenario transforms and their parameters (Markdown)");
 
   std::string vpath;
@@ -452,6 +578,7 @@ int main(int argc, char** argv) {
     if (run_cmd->parsed()) return run(ra);
     if (validate_cmd->parsed()) return validate(vpath);
     if (compare_cmd->parsed()) return compare(ca);
+    if (sweep_cmd->parsed()) return sweep(sa);
     if (transforms_cmd->parsed()) return list_transforms();
   } catch (const BadInput& e) {
     fmt::print(stderr, "careflow: error: {}\n", e.what());

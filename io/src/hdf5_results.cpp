@@ -17,10 +17,13 @@
 #include <filesystem>
 #include <functional>
 #include <iterator>
+#include <limits>
+#include <map>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -33,6 +36,7 @@ namespace fs = std::filesystem;
 using models::EpisodeRecord;
 using models::RunResult;
 using models::Scenario;
+using models::SweepResult;
 
 using models::kDaysPerYear;
 constexpr unsigned kGzipLevel = 4;
@@ -112,8 +116,15 @@ class Handle {
   Closer closer_;
 };
 
+// HDF5 stamps every object header with the time it was written unless told not to; without
+// the stamps the same contents always give the same bytes (which sweep files promise). Applied
+// to every group, dataset and file (root group) creation property list.
+void untimed(hid_t ocpl) { check(H5Pset_obj_track_times(ocpl, false), "H5Pset_obj_track_times"); }
+
 Handle make_group(hid_t loc, const char* name) {
-  return {H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose, "H5Gcreate2"};
+  Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "H5Pcreate");
+  untimed(gcpl);
+  return {H5Gcreate2(loc, name, H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose, "H5Gcreate2"};
 }
 
 Handle make_space(std::span<const hsize_t> dims) {
@@ -140,9 +151,11 @@ Handle vlen_string_type() {
 }
 
 // Dataset creation properties: chunked + shuffle + gzip when there is data and the filter is
-// available (a zero-sized chunk is invalid, and empty tables need no compression).
+// available (a zero-sized chunk is invalid, and empty tables need no compression). The chunk
+// shape depends only on the dataset's shape, so equal contents give equal bytes. No times.
 Handle make_dcpl(std::span<const hsize_t> dims, std::size_t row_bytes, bool compress) {
   Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "H5Pcreate");
+  untimed(dcpl);
   const bool empty = std::any_of(dims.begin(), dims.end(), [](hsize_t d) { return d == 0; });
   if (!compress || empty || H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0) return dcpl;
   std::vector<hsize_t> chunk(dims.begin(), dims.end());
@@ -177,11 +190,23 @@ void attr_str(hid_t obj, const char* name, const std::string& v) {
   write_attr(obj, name, type, type, p);
 }
 
+// A 1-D attribute of variable-length UTF-8 strings (h5py reads it as an array of str).
+void attr_strs(hid_t obj, const char* name, const std::vector<std::string>& values) {
+  Handle type = vlen_string_type();
+  std::vector<const char*> pointers;
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  const hsize_t dims[] = {values.size()};
+  Handle space = make_space(dims);
+  Handle attr(H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose, "H5Acreate2");
+  if (!pointers.empty()) check(H5Awrite(attr, type, pointers.data()), "H5Awrite");
+}
+
 // A scalar variable-length string dataset (used for the scenario's YAML).
 void write_text(hid_t loc, const char* name, const std::string& text) {
   Handle type = vlen_string_type();
   Handle space = make_scalar_space();
-  Handle ds(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose, "H5Dcreate2");
+  Handle dcpl = make_dcpl({}, 0, false);
+  Handle ds(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose, "H5Dcreate2");
   const char* p = text.c_str();
   check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), "H5Dwrite");
 }
@@ -196,7 +221,8 @@ void write_strings(hid_t loc, const char* name, const std::vector<std::string>& 
   Handle type = fixed_string_type(width);
   const hsize_t dims[] = {values.size()};
   Handle space = make_space(dims);
-  Handle ds(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose, "H5Dcreate2");
+  Handle dcpl = make_dcpl(dims, width, false);
+  Handle ds(H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose, "H5Dcreate2");
   if (!values.empty()) check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), "H5Dwrite");
 }
 
@@ -209,6 +235,15 @@ Handle write_doubles(hid_t loc, const char* name, std::span<const hsize_t> dims,
   Handle dcpl = make_dcpl(dims, row_bytes, compress);
   Handle ds(H5Dcreate2(loc, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose, "H5Dcreate2");
   if (!data.empty()) check(H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), "H5Dwrite");
+  return ds;
+}
+
+// A uint64 array of the given shape (row-major data), uncompressed; returns the dataset.
+Handle write_u64s(hid_t loc, const char* name, std::span<const hsize_t> dims, const std::vector<std::uint64_t>& data) {
+  Handle space = make_space(dims);
+  Handle dcpl = make_dcpl(dims, 0, false);
+  Handle ds(H5Dcreate2(loc, name, H5T_STD_U64LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), H5Dclose, "H5Dcreate2");
+  if (!data.empty()) check(H5Dwrite(ds, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), "H5Dwrite");
   return ds;
 }
 
@@ -544,6 +579,149 @@ void write_contents(hid_t file, const Scenario& s, const RunResult& r, const Wri
   }
 }
 
+// ---------------------------------------------------------------- sweeps
+
+// Metrics are matched across points by (family, name, subject); the unit follows the name.
+using MetricKey = std::tuple<const std::string&, const std::string&, const std::string&>;
+MetricKey metric_key(const models::MetricId& id) { return {id.family, id.name, id.subject}; }
+
+std::string point_label(const SweepResult& s, std::size_t i) {
+  return "point " + std::to_string(i) + " ('" + s.points[i].scenario_name + "')";
+}
+
+// Checks sizes before anything is written, so that a bad sweep never creates a file.
+void validate_sweep(const SweepResult& s) {
+  for (std::size_t i = 0; i < s.points.size(); ++i) {
+    const models::SweepPoint& p = s.points[i];
+    if (p.values.size() != s.spec.parameters.size())
+      throw std::runtime_error(point_label(s, i) + " has " + std::to_string(p.values.size()) + " values for " +
+                               std::to_string(s.spec.parameters.size()) + " parameters");
+    if (p.run.replications.size() != s.replications)
+      throw std::runtime_error(point_label(s, i) + " has " + std::to_string(p.run.replications.size()) +
+                               " replications, expected " + std::to_string(s.replications));
+    for (std::size_t r = 0; r < p.run.replications.size(); ++r) {
+      const std::size_t n = p.run.replications[r].metric_values.size();
+      if (n != p.run.metric_ids.size())
+        throw std::runtime_error(point_label(s, i) + ", replication " + std::to_string(r) + ": metric_values has " +
+                                 std::to_string(n) + " values for " + std::to_string(p.run.metric_ids.size()) +
+                                 " metrics");
+    }
+  }
+}
+
+// For each of `wanted`, the index of the same metric in `have` (first match), or -1.
+template <class Ids, class IdOf>
+std::vector<std::ptrdiff_t> align(const std::vector<models::MetricId>& wanted, const Ids& have, IdOf id_of) {
+  std::map<MetricKey, std::ptrdiff_t> index;
+  for (std::size_t j = 0; j < have.size(); ++j)
+    index.emplace(metric_key(id_of(have[j])), static_cast<std::ptrdiff_t>(j));
+  std::vector<std::ptrdiff_t> out;
+  for (const auto& id : wanted) {
+    const auto it = index.find(metric_key(id));
+    out.push_back(it == index.end() ? -1 : it->second);
+  }
+  return out;
+}
+
+void write_sweep_contents(hid_t file, const SweepResult& s) {
+  const std::size_t points = s.points.size();
+  const std::size_t metrics = s.metric_ids.size();
+  const std::size_t reps = static_cast<std::size_t>(s.replications);
+
+  attr_i32(file, "format_version", kSweepFormatVersion);
+  attr_str(file, "generator", "careflow");
+  attr_str(file, "kind", "sweep");
+  attr_str(file, "base_file", s.spec.base_file);
+  attr_u64(file, "seed", s.seed);
+  attr_u64(file, "replications", s.replications);
+  attr_i32(file, "grid", s.spec.grid ? 1 : 0);
+
+  {
+    Handle g = make_group(file, "base_scenario");
+    write_text(g, "text", s.base_text);
+  }
+
+  std::vector<std::string> paths;
+  for (const auto& p : s.spec.parameters) paths.push_back(p.path);
+  write_strings(file, "parameters", paths);
+
+  // Parameter columns are named by position (p0, p1, ...): paths such as
+  // "services[early help].capacity" make awkward field names. The `parameters` attribute maps them.
+  std::vector<std::string> columns;
+  for (std::size_t k = 0; k < paths.size(); ++k) columns.push_back("p" + std::to_string(k));
+  Table table(points);
+  table.i32("index", [](std::size_t i) { return static_cast<std::int32_t>(i); });
+  table.str("scenario_name", [&s](std::size_t i) -> const std::string& { return s.points[i].scenario_name; });
+  for (std::size_t k = 0; k < columns.size(); ++k)
+    table.str(columns[k].c_str(), [&s, k](std::size_t i) -> const std::string& { return s.points[i].values[k]; });
+  {
+    Handle ds = table.write(file, "points", false);
+    attr_strs(ds, "parameters", paths);
+  }
+
+  const auto& ids = s.metric_ids;
+  Table metric_table(metrics);
+  metric_table.str("family", [&](std::size_t m) -> const std::string& { return ids[m].family; });
+  metric_table.str("name", [&](std::size_t m) -> const std::string& { return ids[m].name; });
+  metric_table.str("subject", [&](std::size_t m) -> const std::string& { return ids[m].subject; });
+  metric_table.str("unit", [&](std::size_t m) -> const std::string& { return ids[m].unit; });
+  metric_table.write(file, "metrics", false);
+
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> values(points * metrics * reps, kNaN);
+  std::vector<double> mean(points * metrics, kNaN);
+  std::vector<double> half_width(points * metrics, kNaN);
+  std::vector<std::uint64_t> fingerprints(points * reps);
+  std::vector<std::uint64_t> events(points * reps);
+  double level = 0.95;
+  bool have_level = false;
+  for (std::size_t i = 0; i < points; ++i) {
+    const RunResult& run = s.points[i].run;
+    const std::vector<std::ptrdiff_t> column = align(ids, run.metric_ids, [](const auto& id) -> const auto& { return id; });
+    for (std::size_t r = 0; r < reps; ++r) {
+      const models::ReplicationResult& rep = run.replications[r];
+      fingerprints[i * reps + r] = rep.fingerprint;
+      events[i * reps + r] = rep.events;
+      for (std::size_t m = 0; m < metrics; ++m)
+        if (column[m] >= 0)
+          values[(i * metrics + m) * reps + r] = rep.metric_values[static_cast<std::size_t>(column[m])];
+    }
+    const std::vector<SummaryRow> rows = summary_rows(run);
+    const std::vector<std::ptrdiff_t> row = align(ids, rows, [](const SummaryRow& x) -> const auto& { return *x.id; });
+    for (std::size_t m = 0; m < metrics; ++m) {
+      if (row[m] < 0) continue;
+      const ConfidenceInterval& ci = rows[static_cast<std::size_t>(row[m])].ci;
+      mean[i * metrics + m] = ci.mean;
+      half_width[i * metrics + m] = ci.half_width;
+      if (!have_level) level = ci.level;
+      have_level = true;
+    }
+  }
+
+  {
+    const hsize_t dims[] = {points, metrics, reps};
+    Handle ds = write_doubles(file, "values", dims, values, true);
+    attr_str(ds, "dims", "point,metric,replication");
+  }
+  const hsize_t pm[] = {points, metrics};
+  {
+    Handle ds = write_doubles(file, "mean", pm, mean, true);
+    attr_str(ds, "dims", "point,metric");
+  }
+  {
+    Handle ds = write_doubles(file, "half_width", pm, half_width, true);
+    attr_str(ds, "dims", "point,metric");
+    attr_f64(ds, "level", level);
+  }
+  const hsize_t pr[] = {points, reps};
+  {
+    Handle ds = write_u64s(file, "fingerprints", pr, fingerprints);
+    attr_str(ds, "dims", "point,replication");
+  }
+  Handle ds = write_u64s(file, "events", pr, events);
+  attr_str(ds, "dims", "point,replication");
+}
+
 // ---------------------------------------------------------------- files
 
 std::runtime_error file_error(const std::string& path, const std::string& why) {
@@ -587,14 +765,17 @@ void check_target(const std::string& path, const fs::path& target) {
 // the library's own clean-up at exit, crashes. In memory no HDF5 call can meet an I/O error;
 // the disk is written by write_atomically, where errors are ours to handle. The image holds
 // the compressed data, so it is smaller than the RunResult it is made from.
-std::vector<char> build_image(const Scenario& s, const RunResult& r, const WriteOptions& opt) {
+// No object times (see untimed), so the image depends only on what `contents` writes.
+std::vector<char> build_image(const std::function<void(hid_t)>& contents) {
   ErrorSilencer silence;
+  Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "H5Pcreate");
+  untimed(fcpl);  // the root group
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "H5Pcreate");
   check(H5Pset_fapl_core(fapl, std::size_t{4} << 20, false), "H5Pset_fapl_core");
   // SEMI: closing the file fails if a handle was left open, instead of silently deferring it.
   check(H5Pset_fclose_degree(fapl, H5F_CLOSE_SEMI), "H5Pset_fclose_degree");
-  Handle file(H5Fcreate("careflow-results.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl), H5Fclose, "H5Fcreate");
-  write_contents(file, s, r, opt);
+  Handle file(H5Fcreate("careflow-results.h5", H5F_ACC_TRUNC, fcpl, fapl), H5Fclose, "H5Fcreate");
+  contents(file);
   check(H5Fflush(file, H5F_SCOPE_LOCAL), "H5Fflush");
   const ssize_t size = H5Fget_file_image(file, nullptr, 0);
   if (size <= 0) fail("H5Fget_file_image");
@@ -645,7 +826,18 @@ void write_results_hdf5(const std::string& path, const Scenario& scenario, const
   check_target(path, target);
   try {
     validate(result);
-    write_atomically(target, build_image(scenario, result, opt));
+    write_atomically(target, build_image([&](hid_t file) { write_contents(file, scenario, result, opt); }));
+  } catch (const std::runtime_error& e) {
+    throw file_error(path, e.what());
+  }
+}
+
+void write_sweep_hdf5(const std::string& path, const SweepResult& sweep) {
+  const fs::path target = resolve_target(path);
+  check_target(path, target);
+  try {
+    validate_sweep(sweep);
+    write_atomically(target, build_image([&](hid_t file) { write_sweep_contents(file, sweep); }));
   } catch (const std::runtime_error& e) {
     throw file_error(path, e.what());
   }

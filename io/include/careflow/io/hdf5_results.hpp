@@ -6,11 +6,16 @@
 
 #include "careflow/models/results.hpp"
 #include "careflow/models/scenario.hpp"
+#include "careflow/models/sweep.hpp"
 
 namespace careflow::io {
 
 /// Version of the file layout, stored as the root attribute `format_version`.
 inline constexpr int kResultsFormatVersion = 1;
+
+/// Version of the sweep file layout (root attribute `format_version` of a file whose `kind`
+/// attribute is "sweep").
+inline constexpr int kSweepFormatVersion = 1;
 
 struct WriteOptions {
   /// Episode tables are by far the largest part of a file, so by default only replication 0
@@ -32,5 +37,17 @@ void check_writable(const std::string& path);
 /// at `path` is followed: the file it points to is replaced. Not thread-safe (HDF5 is not).
 void write_results_hdf5(const std::string& path, const careflow::models::Scenario& scenario,
                         const careflow::models::RunResult& result, const WriteOptions& opt = {});
+
+/// Writes a sweep (every point's parameter values, metric values per replication, means and
+/// confidence half-widths, fingerprints and event counts) to `path` (HDF5), replacing any file
+/// there; layout in docs/results-format.md, "Sweep files". Atomic and link-following like
+/// write_results_hdf5. Deterministic: the same SweepResult always gives a byte-identical file
+/// (no times or run-time figures are stored), so a resumed sweep's file equals an uninterrupted
+/// one's. Metrics are aligned to `sweep.metric_ids` by (family, name, subject); a metric a
+/// point lacks is NaN. Throws std::runtime_error naming the path if the sweep is inconsistent
+/// (a point without exactly `sweep.replications` replications, or with the wrong number of
+/// parameter values or metric values) or on any failure, before anything is written. Not
+/// thread-safe (HDF5 is not).
+void write_sweep_hdf5(const std::string& path, const careflow::models::SweepResult& sweep);
 
 }  // namespace careflow::io

@@ -1,0 +1,65 @@
+// Sweeps: one scenario run at many points of a grid (or list) of parameter values, every
+// (point, replication) in parallel, resumable after an interruption.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "careflow/models/care_model.hpp"
+
+namespace careflow::models {
+
+/// One swept field: a path into the scenario file ("services[early_help].capacity",
+/// "transforms[prevention_shift].share", "run.warmup_years") and the values it takes
+/// (YAML scalars, as written).
+struct SweepParameter {
+  std::string path;
+  std::vector<std::string> values;
+};
+
+struct SweepSpec {
+  std::string base_file;  // the scenario file swept
+  std::vector<SweepParameter> parameters;
+  bool grid = true;  // every combination; false: a list (the i-th values of every parameter together)
+};
+
+struct SweepPoint {
+  std::vector<std::string> values;  // one per parameter
+  std::string scenario_name;
+  RunResult run;  // replications hold metric_values, events and fingerprint only (no records or series)
+};
+
+struct SweepResult {
+  SweepSpec spec;
+  std::string base_text;  // the base scenario file's text
+  std::uint64_t seed = 0;          // the base's; every point uses it unless run.seed is swept
+  std::uint64_t replications = 0;  // per point (the first point's number)
+  std::vector<MetricId> metric_ids;  // of the first point; other points are aligned to it (NaN where absent)
+  std::vector<SweepPoint> points;
+};
+
+/// A sweep declared in a file:
+///   scenario: prevention_shift.yaml      # relative to the sweep file
+///   mode: grid                           # or list
+///   parameters:
+///     transforms[prevention_shift].share: [0, 0.05, 0.1, 0.15, 0.2]
+/// Errors name the file, line and field (ScenarioError).
+SweepSpec load_sweep_file(const std::string& path);
+
+/// The scenario of each point: the base file extended by the point's values.
+std::vector<Scenario> sweep_scenarios(const SweepSpec& spec, const CareRunOptions& opt);
+
+/// Progress: called (from any thread, serialised) after each finished replication with the
+/// numbers done and total.
+using SweepProgress = std::function<void(std::size_t done, std::size_t total)>;
+
+/// Runs the sweep. With a journal directory, each finished (point, replication) is saved there
+/// at once, and those already saved are loaded instead of recomputed (resume). The result is the
+/// same whether or not the sweep was interrupted, and whatever the thread count.
+SweepResult run_sweep(const SweepSpec& spec, const CareRunOptions& opt, const std::string& journal_dir = "",
+                      const SweepProgress& progress = {});
+
+}  // namespace careflow::models
