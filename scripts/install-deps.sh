@@ -7,7 +7,9 @@ packages=(
   build-essential cmake ninja-build pkg-config
   catch2 librandom123-dev libyaml-cpp-dev libcli11-dev libfmt-dev
   libboost-graph-dev libtbb-dev libhdf5-dev
-  python3-numpy python3-pandas python3-h5py python3-pytest python3-xarray
+  python3-numpy python3-pandas python3-h5py python3-pytest python3-xarray python3-yaml
+  pybind11-dev python3-pybind11 python3-dev python3-matplotlib
+  python3-nbclient python3-nbformat python3-ipykernel jupyter-nbconvert python3-notebook
 )
 
 missing=()

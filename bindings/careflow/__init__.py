@@ -1,0 +1,369 @@
+"""careflow — discrete-event simulation of health and social care flows, from Python.
+
+Load a scenario, change it, run it, compare scenarios and sweep parameters; results come back
+as pandas DataFrames and xarray Datasets. The simulation runs in C++ (``careflow._core``),
+replications in parallel, with the GIL released.
+
+>>> import careflow
+>>> s = careflow.default()                       # the embedded default council
+>>> r = careflow.run(s, replications=4, years=8)
+>>> r.summary.query("family == 'indicators'")
+>>> c = careflow.compare([careflow.load("scenarios/status_quo.yaml"),
+...                       careflow.load("scenarios/joint_commissioning.yaml")])
+>>> c.table
+
+Errors in scenarios raise :class:`ScenarioError` with ``file``, ``line`` and ``field``.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import _core
+
+__all__ = ["Scenario", "ScenarioError", "Result", "Comparison", "SweepResult", "load", "default", "from_dict",
+           "run", "compare", "sweep", "open_results"]
+
+ScenarioError = _core.ScenarioError
+ScenarioError.__doc__ = """Raised for a bad scenario (a ``ValueError``). Attributes: ``file``, ``line``
+(1-based; 0 when unknown) and ``field`` (e.g. ``services[front_door].capacity``); the message says
+what was expected and what was found."""
+
+_TIERS = ["mainstream", "intermediate", "specialist", "acute"]
+
+
+class Scenario:
+    """A checked scenario: its YAML text (merged, with any ``extend`` resolved) and the folder
+    that relative paths in it refer to. Immutable: ``with_changes`` and ``with_transform``
+    return new scenarios."""
+
+    def __init__(self, text: str, file_name: str = "<python>", base_dir: str = "."):
+        self._core = _core.parse(text, file_name, base_dir)
+        self._file = file_name
+        self._base_dir = base_dir
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self._core.name
+
+    @property
+    def text(self) -> str:
+        """The scenario as YAML (what ``to_dict`` reads)."""
+        return self._core.text
+
+    @property
+    def services(self) -> List[str]:
+        """Service names, in scenario order."""
+        return list(self._core.services)
+
+    @property
+    def cohorts(self) -> List[str]:
+        """Cohort names."""
+        return list(self._core.cohorts)
+
+    @property
+    def agencies(self) -> List[str]:
+        """Agency names (transforms may add one, e.g. ``childrens_trust``)."""
+        return list(self._core.agencies)
+
+    @property
+    def warnings(self) -> List[str]:
+        """Problems found before running (e.g. a service expected to be overloaded)."""
+        return list(self._core.warnings())
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The scenario as a Python dict (the YAML, parsed)."""
+        return yaml.safe_load(self.text)
+
+    def with_changes(self, changes: Dict[str, Any]) -> "Scenario":
+        """A copy with fields changed by path, as ``careflow sweep --set``:
+        ``{"services[early_help].capacity": 1500, "transforms[prevention_shift].share": 0.1,
+        "run.warmup_years": 3}``. ``key[name]`` picks the item called ``name`` in a list."""
+        d = self.to_dict()
+        for path, value in changes.items():
+            _set_path(d, path, value)
+        return from_dict(d, base_dir=self._base_dir, file_name=f"{self._file} (changed)")
+
+    def with_transform(self, name: str, **params: Any) -> "Scenario":
+        """A copy with a named transform appended, e.g.
+        ``s.with_transform("prevention_shift", share=0.1, to=["early_help", "reablement"])``.
+        See ``careflow transforms`` (docs/transforms.md) for the transforms and parameters."""
+        d = self.to_dict()
+        d.setdefault("transforms", []).append({"name": name, **params})
+        return from_dict(d, base_dir=self._base_dir, file_name=f"{self._file} + {name}")
+
+    def __repr__(self) -> str:
+        return f"<careflow.Scenario {self.name!r}: {len(self.services)} services, {len(self.cohorts)} cohorts>"
+
+
+def _set_path(d: Dict[str, Any], path: str, value: Any) -> None:
+    node: Any = d
+    parts = path.split(".")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if "[" in part:
+            if not part.endswith("]"):
+                raise ScenarioError(f"{path}: expected key[name] in '{part}'")
+            key, name = part[:-1].split("[", 1)
+            items = node.get(key) if isinstance(node, dict) else None
+            if not isinstance(items, list):
+                raise ScenarioError(f"{path}: '{key}' is not a list of named items")
+            match = [it for it in items if isinstance(it, dict) and str(it.get("name")) == name]
+            if not match:
+                names = [str(it.get("name")) for it in items if isinstance(it, dict)]
+                raise ScenarioError(f"{path}: no item called '{name}' in '{key}' (there are: {', '.join(names)})")
+            if last:
+                raise ScenarioError(f"{path}: the path names an item, not a value")
+            node = match[0]
+        else:
+            if not isinstance(node, dict):
+                raise ScenarioError(f"{path}: '{part}' is inside a value, not a section")
+            if last:
+                node[part] = value
+            else:
+                node = node.setdefault(part, {})
+
+
+def load(path: str) -> Scenario:
+    """Load and check a scenario file (``extend`` resolved relative to the file)."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    return Scenario(text, path, os.path.dirname(path) or ".")
+
+
+def default() -> Scenario:
+    """The embedded default scenario: a typical English council of ~300,000 residents."""
+    return Scenario(_core.default_text(), "default.yaml (embedded)", ".")
+
+
+def from_dict(d: Dict[str, Any], base_dir: str = ".", file_name: str = "<dict>") -> Scenario:
+    """Build a scenario from a dict with the same fields as a scenario file."""
+    return Scenario(yaml.safe_dump(d, sort_keys=False, allow_unicode=True), file_name, base_dir)
+
+
+def _options(replications, seed, years, threads) -> Dict[str, Any]:
+    return {"replications": int(replications or 0), "seed": int(seed or 0), "years": float(years or 0),
+            "threads": int(threads or 0)}
+
+
+class Result:
+    """The results of a run: ``summary``, ``values``, ``episodes``, ``waits``, ``series``,
+    ``delays``, ``step_changes``; ``metric()`` for one figure; ``save()`` to HDF5."""
+
+    def __init__(self, data: Dict[str, Any], services: Sequence[str], cohorts: Sequence[str], handle=None):
+        self._d = data
+        self._services = list(services)
+        self._cohorts = list(cohorts)
+        self._handle = handle
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row per figure: family, name, subject, unit, mean, half_width, lower, upper, n
+        (95% Student-t interval across replications)."""
+        d = self._d
+        df = pd.DataFrame({"family": d["family"], "name": d["name"], "subject": d["subject"], "unit": d["unit"],
+                           "mean": d["mean"], "half_width": d["half_width"], "n": d["n"]})
+        df.insert(6, "lower", df["mean"] - df["half_width"])
+        df.insert(7, "upper", df["mean"] + df["half_width"])
+        return df
+
+    @property
+    def values(self) -> pd.DataFrame:
+        """Every figure of every replication: rows are figures (family, name, subject), columns replications."""
+        d = self._d
+        idx = pd.MultiIndex.from_arrays([d["family"], d["name"], d["subject"]], names=["family", "name", "subject"])
+        return pd.DataFrame(np.asarray(d["values"]), index=idx)
+
+    def metric(self, family: str, name: str, subject: str = "") -> pd.Series:
+        """One figure across replications."""
+        return self.values.loc[(family, name, subject)]
+
+    @property
+    def episodes(self) -> pd.DataFrame:
+        """One row per episode (a person's stay at a service), with service and cohort names."""
+        df = pd.DataFrame({k: np.asarray(v) for k, v in self._d["episodes"].items()})
+        df["service_name"] = pd.Categorical.from_codes(df["service"], self._services) if len(df) else pd.Categorical([])
+        df["cohort_name"] = pd.Categorical.from_codes(df["cohort"], self._cohorts) if len(df) else pd.Categorical([])
+        return df
+
+    @property
+    def waits(self) -> pd.DataFrame:
+        """Episodes that started service: replication, service_name, cohort_name, wait (days)."""
+        e = self.episodes
+        return e.loc[e["started"].notna(), ["replication", "service_name", "cohort_name", "referred", "wait"]].reset_index(drop=True)
+
+    @property
+    def series(self):
+        """Weekly series as an xarray Dataset with dims (replication, week, service)."""
+        import xarray as xr
+        d = self._d
+        coords = {"replication": np.arange(np.asarray(d["queue"]).shape[0]), "week": np.arange(len(d["time_days"])),
+                  "service": self._services, "time_days": ("week", np.asarray(d["time_days"]))}
+        return xr.Dataset({k: (("replication", "week", "service"), np.asarray(d[k]))
+                           for k in ("queue", "occupancy", "spend", "step_ups", "step_downs")}, coords=coords)
+
+    @property
+    def delays(self) -> pd.DataFrame:
+        """Delayed transfers of care: person, hospital, waiting_for, reason, start, end (days)."""
+        return pd.DataFrame({k: (v if k == "reason" else np.asarray(v)) for k, v in self._d["delays"].items()})
+
+    @property
+    def step_changes(self) -> pd.DataFrame:
+        """Step changes: person, time, from_service, to_service, direction (+1 up, -1 down)."""
+        return pd.DataFrame({k: np.asarray(v) for k, v in self._d["step_changes"].items()})
+
+    @property
+    def fingerprints(self) -> np.ndarray:
+        """Event-trace fingerprint of each replication (equal runs have equal fingerprints)."""
+        return np.asarray(self._d["fingerprints"])
+
+    def save(self, path: str) -> None:
+        """Write the HDF5 results file (layout: docs/results-format.md), atomically."""
+        if self._handle is None:
+            raise ValueError("this result was read from a file; it is saved already")
+        self._handle.save(path)
+
+
+def run(scenario: Scenario, replications: Optional[int] = None, seed: Optional[int] = None,
+        years: Optional[float] = None, threads: Optional[int] = None, all_episodes: bool = False) -> Result:
+    """Run a scenario. ``None`` keeps the scenario's own setting; ``years`` is the horizon with
+    the warm-up; ``threads`` 0/None uses every core (results do not depend on it)."""
+    o = _options(replications, seed, years, threads)
+    h = _core.run(scenario._core, o["replications"], o["seed"], o["years"], o["threads"], all_episodes)
+    return Result(h.data(), scenario.services, scenario.cohorts, h)
+
+
+class Comparison:
+    """Scenarios compared with the first: ``table`` (one row per figure and scenario) and
+    ``economics`` (payback year, cost per step change avoided, cumulative extra spending)."""
+
+    def __init__(self, names: List[str], rows: List[Dict[str, Any]]):
+        self.names = names
+        frames = []
+        econ = []
+        for r in rows:
+            df = pd.DataFrame({k: r[k] for k in ("family", "name", "subject", "unit", "base", "value", "difference",
+                                                 "half_width")})
+            df.insert(0, "scenario", r["scenario"])
+            df["lower"] = df["difference"] - df["half_width"]
+            df["upper"] = df["difference"] + df["half_width"]
+            df["significant"] = (df["lower"] > 0) | (df["upper"] < 0)
+            frames.append(df)
+            econ.append({"scenario": r["scenario"], "payback_year": r["payback_year"],
+                         "cost_per_step_up_avoided": r["cost_per_step_up_avoided"],
+                         "cumulative_difference": list(r["cumulative_difference"])})
+        #: One row per figure and scenario: base, value, difference ± half_width, significant.
+        self.table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        #: One row per scenario: payback_year (0: saves from the start; NaN: not within the period).
+        self.economics = pd.DataFrame(econ)
+
+
+def compare(scenarios: Sequence[Scenario], replications: Optional[int] = None, seed: Optional[int] = None,
+            years: Optional[float] = None, threads: Optional[int] = None, independent: bool = False) -> Comparison:
+    """Compare scenarios with the first, paired by replication (common random numbers);
+    ``independent=True`` gives each its own random numbers (to see what pairing buys)."""
+    o = _options(replications, seed, years, threads)
+    names, rows = _core.compare([s._core for s in scenarios], o["replications"], o["seed"], o["years"], o["threads"],
+                                independent)
+    return Comparison(list(names), list(rows))
+
+
+class SweepResult:
+    """A sweep: ``points`` (the parameter values), ``summary`` (long table of every figure at
+    every point) and ``values`` (xarray DataArray point × metric × replication)."""
+
+    def __init__(self, points: pd.DataFrame, results: List[Result]):
+        self.points = points
+        self.results = results
+        frames = []
+        for i, r in enumerate(results):
+            s = r.summary
+            s.insert(0, "point", i)
+            for col in points.columns:
+                s.insert(1, col, points.iloc[i][col])
+            frames.append(s)
+        self.summary = pd.concat(frames, ignore_index=True)
+
+    @property
+    def values(self):
+        """Every figure of every replication at every point (xarray, dims point, metric, replication)."""
+        import xarray as xr
+        v = np.stack([np.asarray(r._d["values"]) for r in self.results])
+        first = self.results[0]._d
+        metric = [f"{f}/{n}/{s}" if s else f"{f}/{n}" for f, n, s in zip(first["family"], first["name"], first["subject"])]
+        return xr.DataArray(v, dims=("point", "metric", "replication"), coords={"metric": metric})
+
+
+def sweep(scenario: Scenario, parameters: Dict[str, Iterable[Any]], grid: bool = True,
+          replications: Optional[int] = None, seed: Optional[int] = None, years: Optional[float] = None,
+          threads: Optional[int] = None) -> SweepResult:
+    """Run ``scenario`` at every combination (``grid``) or at the i-th values together (list) of
+    ``parameters`` — ``{path: [values]}`` with paths as in ``with_changes``. Every point uses the
+    same seed and replications (common random numbers across points)."""
+    keys = list(parameters)
+    values = [list(parameters[k]) for k in keys]
+    if grid:
+        import itertools
+        combos = list(itertools.product(*values))
+    else:
+        if len({len(v) for v in values}) != 1:
+            raise ValueError("a list sweep needs the same number of values for every parameter")
+        combos = list(zip(*values))
+    points = pd.DataFrame(combos, columns=keys)
+    results = [run(scenario.with_changes(dict(zip(keys, c))), replications, seed, years, threads) for c in combos]
+    return SweepResult(points, results)
+
+
+def open_results(path: str) -> Result:
+    """Read a results file written by ``careflow run --out`` (or ``Result.save``) with h5py."""
+    import h5py
+
+    def s(x):
+        return x.decode() if isinstance(x, bytes) else str(x)
+
+    with h5py.File(path, "r") as f:
+        summary = f["summary"][:]
+        services = [s(x) for x in f["scenario/services"]["name"]]
+        cohorts = [s(x) for x in f["scenario/cohorts"][:]]
+        values = f["summary_values"][:]
+        d: Dict[str, Any] = {k: [s(x) for x in summary[k]] for k in ("family", "name", "subject", "unit")}
+        d.update({"values": values, "mean": summary["mean"], "half_width": summary["half_width"], "n": summary["n"]})
+        reps = sorted(k for k in f["replications"].keys())
+        ep, dl, sc, series = [], [], [], {k: [] for k in ("queue", "occupancy", "spend", "step_ups", "step_downs")}
+        fps = []
+        for i, name in enumerate(reps):
+            g = f["replications"][name]
+            fps.append(int(g.attrs["fingerprint"]))
+            if "episodes" in g:
+                e = pd.DataFrame(g["episodes"][:])
+                e.insert(0, "replication", i)
+                ep.append(e)
+            if "delays" in g:
+                x = pd.DataFrame(g["delays"][:])
+                x.insert(0, "replication", i)
+                dl.append(x)
+            if "step_changes" in g:
+                x = pd.DataFrame(g["step_changes"][:])
+                x.insert(0, "replication", i)
+                sc.append(x)
+            for k in series:
+                series[k].append(g["series"][k][:])
+            d["time_days"] = g["series"]["time_days"][:]
+        epi = pd.concat(ep, ignore_index=True) if ep else pd.DataFrame(columns=["replication", "service", "cohort"])
+        d["episodes"] = {c: epi[c].to_numpy() for c in epi.columns}
+        dly = pd.concat(dl, ignore_index=True) if dl else pd.DataFrame(columns=["replication", "reason"])
+        if "reason" in dly:
+            dly["reason"] = [s(x) for x in dly["reason"]]
+        d["delays"] = {c: (list(dly[c]) if c == "reason" else dly[c].to_numpy()) for c in dly.columns}
+        stc = pd.concat(sc, ignore_index=True) if sc else pd.DataFrame(columns=["replication"])
+        d["step_changes"] = {c: stc[c].to_numpy() for c in stc.columns}
+        for k in series:
+            d[k] = np.stack(series[k])
+        d["fingerprints"] = np.asarray(fps, dtype=np.uint64)
+    return Result(d, services, cohorts)

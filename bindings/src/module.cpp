@@ -1,0 +1,286 @@
+// careflow._core: a thin pybind11 layer over the public C++ headers. Conversion only; the
+// Python façade (careflow/__init__.py) owns the ergonomics. The GIL is released while simulating.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "careflow/io/hdf5_results.hpp"
+#include "careflow/models/care_model.hpp"
+#include "careflow/models/compare.hpp"
+#include "careflow/models/default_scenario.hpp"
+#include "careflow/models/scenario_loader.hpp"
+
+namespace py = pybind11;
+namespace models = careflow::models;
+
+namespace {
+
+struct RunHandle {
+  models::Scenario scenario;
+  models::RunResult result;
+};
+
+template <class T>
+py::array_t<T> array(const std::vector<T>& v) {
+  py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), a.mutable_data());
+  return a;
+}
+
+template <class Rec, class F>
+auto column(const std::vector<const Rec*>& rows, F f) {
+  using T = decltype(f(*rows.front()));
+  std::vector<T> out;
+  out.reserve(rows.size());
+  for (const Rec* r : rows) out.push_back(f(*r));
+  return out;
+}
+
+models::CareRunOptions options(std::uint64_t replications, std::uint64_t seed, double years, unsigned threads, bool all) {
+  models::CareRunOptions o;
+  o.replications = replications;
+  o.seed = seed;
+  o.horizon_years = years;
+  o.threads = threads;
+  o.episodes_all_replications = all;
+  return o;
+}
+
+py::dict data_of(const RunHandle& h) {
+  const models::RunResult& r = h.result;
+  py::dict d;
+  std::vector<std::string> fam, name, subj, unit;
+  for (const auto& id : r.metric_ids) {
+    fam.push_back(id.family);
+    name.push_back(id.name);
+    subj.push_back(id.subject);
+    unit.push_back(id.unit);
+  }
+  d["family"] = fam;
+  d["name"] = name;
+  d["subject"] = subj;
+  d["unit"] = unit;
+  const std::size_t nm = r.metric_ids.size(), nr = r.replications.size();
+  py::array_t<double> values({nm, nr});
+  auto v = values.mutable_unchecked<2>();
+  for (std::size_t m = 0; m < nm; ++m)
+    for (std::size_t k = 0; k < nr; ++k) v(m, k) = r.replications[k].metric_values[m];
+  d["values"] = values;
+  std::vector<double> mean, half;
+  std::vector<std::uint64_t> n;
+  for (const auto& m : r.summary) {
+    mean.push_back(m.ci.mean);
+    half.push_back(m.ci.half_width);
+    n.push_back(m.ci.n);
+  }
+  d["mean"] = array(mean);
+  d["half_width"] = array(half);
+  d["n"] = array(n);
+  std::vector<std::uint64_t> fp, ev;
+  for (const auto& rep : r.replications) {
+    fp.push_back(rep.fingerprint);
+    ev.push_back(rep.events);
+  }
+  d["fingerprints"] = array(fp);
+  d["events"] = array(ev);
+
+  // Records of every replication that kept them, with the replication as a column.
+  std::vector<const models::EpisodeRecord*> eps;
+  std::vector<std::uint64_t> ep_rep;
+  std::vector<const models::DelayRecord*> dls;
+  std::vector<std::uint64_t> dl_rep;
+  std::vector<const models::StepChangeRecord*> scs;
+  std::vector<std::uint64_t> sc_rep;
+  for (const auto& rep : r.replications) {
+    for (const auto& e : rep.episodes) {
+      eps.push_back(&e);
+      ep_rep.push_back(rep.replication);
+    }
+    for (const auto& e : rep.delays) {
+      dls.push_back(&e);
+      dl_rep.push_back(rep.replication);
+    }
+    for (const auto& e : rep.step_changes) {
+      scs.push_back(&e);
+      sc_rep.push_back(rep.replication);
+    }
+  }
+  using E = models::EpisodeRecord;
+  py::dict e;
+  e["replication"] = array(ep_rep);
+  e["person"] = array(column(eps, [](const E& x) { return x.person; }));
+  e["cohort"] = array(column(eps, [](const E& x) { return x.cohort; }));
+  e["service"] = array(column(eps, [](const E& x) { return x.service; }));
+  e["referred"] = array(column(eps, [](const E& x) { return x.referred; }));
+  e["started"] = array(column(eps, [](const E& x) { return x.started; }));
+  e["ended"] = array(column(eps, [](const E& x) { return x.ended; }));
+  e["wait"] = array(column(eps, [](const E& x) { return x.wait; }));
+  e["cost"] = array(column(eps, [](const E& x) { return x.cost; }));
+  e["outcome"] = array(column(eps, [](const E& x) { return x.outcome; }));
+  e["unit"] = array(column(eps, [](const E& x) { return x.unit; }));
+  e["need_at_start"] = array(column(eps, [](const E& x) { return x.need_at_start; }));
+  e["need_at_end"] = array(column(eps, [](const E& x) { return x.need_at_end; }));
+  d["episodes"] = e;
+  using D = models::DelayRecord;
+  py::dict dl;
+  dl["replication"] = array(dl_rep);
+  dl["person"] = array(column(dls, [](const D& x) { return x.person; }));
+  dl["hospital"] = array(column(dls, [](const D& x) { return x.hospital; }));
+  dl["waiting_for"] = array(column(dls, [](const D& x) { return x.waiting_for; }));
+  dl["reason"] = column(dls, [](const D& x) { return x.reason; });
+  dl["start"] = array(column(dls, [](const D& x) { return x.start; }));
+  dl["end"] = array(column(dls, [](const D& x) { return x.end; }));
+  d["delays"] = dl;
+  using S = models::StepChangeRecord;
+  py::dict sc;
+  sc["replication"] = array(sc_rep);
+  sc["person"] = array(column(scs, [](const S& x) { return x.person; }));
+  sc["time"] = array(column(scs, [](const S& x) { return x.time; }));
+  sc["from_service"] = array(column(scs, [](const S& x) { return x.from_service; }));
+  sc["to_service"] = array(column(scs, [](const S& x) { return x.to_service; }));
+  sc["direction"] = array(column(scs, [](const S& x) { return x.direction; }));
+  d["step_changes"] = sc;
+
+  // Weekly series [replication, week, service]; every replication has the same weeks.
+  const auto& first = r.replications.front().series;
+  const std::size_t weeks = first.time_days.size(), ns = first.services;
+  d["time_days"] = array(first.time_days);
+  for (const char* key : {"queue", "occupancy", "spend", "step_ups", "step_downs"}) {
+    py::array_t<double> a({nr, weeks, ns});
+    auto w = a.mutable_unchecked<3>();
+    for (std::size_t k = 0; k < nr; ++k) {
+      const auto& se = r.replications[k].series;
+      const std::vector<double>& src = std::string(key) == "queue"       ? se.queue
+                                       : std::string(key) == "occupancy" ? se.occupancy
+                                       : std::string(key) == "spend"     ? se.spend
+                                       : std::string(key) == "step_ups"  ? se.step_ups
+                                                                         : se.step_downs;
+      for (std::size_t t = 0; t < weeks; ++t)
+        for (std::size_t s = 0; s < ns; ++s) w(k, t, s) = t < se.time_days.size() ? src[t * ns + s] : 0.0;
+    }
+    d[key] = a;
+  }
+  d["seconds"] = r.seconds;
+  return d;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "careflow's compiled core (private; use the `careflow` package)";
+
+  static py::exception<models::ScenarioError> scenario_error(m, "ScenarioError", PyExc_ValueError);
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const models::ScenarioError& e) {
+      py::object err = py::reinterpret_borrow<py::object>(scenario_error.ptr())(e.what());
+      err.attr("file") = e.where().file;
+      err.attr("line") = e.where().line;
+      err.attr("field") = e.where().field;
+      PyErr_SetObject(scenario_error.ptr(), err.ptr());
+    }
+  });
+
+  py::class_<models::Scenario>(m, "Scenario", "A loaded, checked scenario (C++ side)")
+      .def_property_readonly("name", [](const models::Scenario& s) { return s.name; })
+      .def_property_readonly("text", [](const models::Scenario& s) { return s.source_text; })
+      .def_property_readonly("services", [](const models::Scenario& s) {
+        std::vector<std::string> v;
+        for (const auto& x : s.services) v.push_back(x.name);
+        return v;
+      })
+      .def_property_readonly("cohorts", [](const models::Scenario& s) {
+        std::vector<std::string> v;
+        for (const auto& x : s.cohorts) v.push_back(x.name);
+        return v;
+      })
+      .def_property_readonly("agencies", [](const models::Scenario& s) {
+        std::vector<std::string> v;
+        for (const auto& x : s.agencies) v.push_back(x.name);
+        return v;
+      })
+      .def_property_readonly("replications", [](const models::Scenario& s) { return s.replications; })
+      .def_property_readonly("seed", [](const models::Scenario& s) { return s.seed; })
+      .def_property_readonly("horizon_years", [](const models::Scenario& s) { return s.horizon_years; })
+      .def_property_readonly("warmup_years", [](const models::Scenario& s) { return s.warmup_years; })
+      .def("warnings", [](const models::Scenario& s) {
+        std::vector<std::string> v;
+        for (const auto& w : models::validate_scenario(s)) v.push_back(w.message);
+        return v;
+      });
+
+  m.def("parse", &models::parse_scenario, py::arg("text"), py::arg("file_name"), py::arg("base_dir") = ".",
+        "Parse and check scenario YAML; raises ScenarioError naming file, line and field");
+  m.def("default_text", [] { return std::string(models::default_scenario_yaml()); }, "The embedded default scenario's YAML");
+
+  py::class_<RunHandle, std::shared_ptr<RunHandle>>(m, "Run", "The results of a run (C++ side)")
+      .def("data", &data_of, "Every figure, record and series as numpy arrays")
+      .def("save", [](const RunHandle& h, const std::string& path) { careflow::io::write_results_hdf5(path, h.scenario, h.result); },
+           py::arg("path"), "Write the HDF5 results file (atomically)");
+
+  m.def(
+      "run",
+      [](const models::Scenario& s, std::uint64_t replications, std::uint64_t seed, double years, unsigned threads, bool all) {
+        auto h = std::make_shared<RunHandle>();
+        const auto opt = options(replications, seed, years, threads, all);
+        {
+          py::gil_scoped_release release;
+          h->scenario = models::apply_options(s, opt);
+          h->result = models::run_scenario(h->scenario, opt);
+        }
+        return h;
+      },
+      py::arg("scenario"), py::arg("replications") = 0, py::arg("seed") = 0, py::arg("years") = 0.0, py::arg("threads") = 0,
+      py::arg("all_episodes") = false, "Run a scenario (replications in parallel; the GIL is released)");
+
+  m.def(
+      "compare",
+      [](const std::vector<models::Scenario>& scenarios, std::uint64_t replications, std::uint64_t seed, double years,
+         unsigned threads, bool independent) {
+        models::CompareOptions o;
+        o.run = options(replications, seed, years, threads, false);
+        o.independent = independent;
+        models::Comparison c;
+        {
+          py::gil_scoped_release release;
+          c = models::compare(scenarios, o);
+        }
+        py::list out;
+        for (const auto& sc : c.against_base) {
+          py::dict d;
+          d["scenario"] = sc.name;
+          std::vector<std::string> fam, name, subj, unit;
+          std::vector<double> base, value, diff, half;
+          for (const auto& row : sc.rows) {
+            fam.push_back(row.id.family);
+            name.push_back(row.id.name);
+            subj.push_back(row.id.subject);
+            unit.push_back(row.id.unit);
+            base.push_back(row.base.n ? row.base.mean : std::nan(""));
+            value.push_back(row.other.n ? row.other.mean : std::nan(""));
+            diff.push_back(row.diff.n ? row.diff.mean : std::nan(""));
+            half.push_back(row.diff.half_width);
+          }
+          d["family"] = fam;
+          d["name"] = name;
+          d["subject"] = subj;
+          d["unit"] = unit;
+          d["base"] = array(base);
+          d["value"] = array(value);
+          d["difference"] = array(diff);
+          d["half_width"] = array(half);
+          d["cumulative_difference"] = sc.economics.cumulative_difference;
+          d["payback_year"] = sc.economics.payback_year;
+          d["cost_per_step_up_avoided"] = sc.economics.cost_per_step_up_avoided;
+          out.append(d);
+        }
+        return py::make_tuple(c.names, out);
+      },
+      py::arg("scenarios"), py::arg("replications") = 0, py::arg("seed") = 0, py::arg("years") = 0.0, py::arg("threads") = 0,
+      py::arg("independent") = false, "Compare scenarios with the first (paired, common random numbers)");
+}
