@@ -102,6 +102,12 @@ class Scenario:
         return f"<careflow.Scenario {self.name!r}: {len(self.services)} services, {len(self.cohorts)} cohorts>"
 
 
+def _path_error(path: str, message: str) -> Exception:
+    e = ScenarioError(f"{path}: {message}")
+    e.file, e.line, e.field = "<changes>", 0, path
+    return e
+
+
 def _set_path(d: Dict[str, Any], path: str, value: Any) -> None:
     node: Any = d
     parts = path.split(".")
@@ -109,21 +115,21 @@ def _set_path(d: Dict[str, Any], path: str, value: Any) -> None:
         last = i == len(parts) - 1
         if "[" in part:
             if not part.endswith("]"):
-                raise ScenarioError(f"{path}: expected key[name] in '{part}'")
+                raise _path_error(path, f"expected key[name] in '{part}'")
             key, name = part[:-1].split("[", 1)
             items = node.get(key) if isinstance(node, dict) else None
             if not isinstance(items, list):
-                raise ScenarioError(f"{path}: '{key}' is not a list of named items")
+                raise _path_error(path, f"'{key}' is not a list of named items")
             match = [it for it in items if isinstance(it, dict) and str(it.get("name")) == name]
             if not match:
                 names = [str(it.get("name")) for it in items if isinstance(it, dict)]
-                raise ScenarioError(f"{path}: no item called '{name}' in '{key}' (there are: {', '.join(names)})")
+                raise _path_error(path, f"no item called '{name}' in '{key}' (there are: {', '.join(names)})")
             if last:
-                raise ScenarioError(f"{path}: the path names an item, not a value")
+                raise _path_error(path, "the path names an item, not a value")
             node = match[0]
         else:
             if not isinstance(node, dict):
-                raise ScenarioError(f"{path}: '{part}' is inside a value, not a section")
+                raise _path_error(path, f"'{part}' is inside a value, not a section")
             if last:
                 node[part] = value
             else:

@@ -31,8 +31,9 @@ def test_dict_round_trip_and_changes():
     assert again.to_dict() == s.to_dict()
     bigger = s.with_changes({"services[server].capacity": 2, "run.replications": 3})
     assert bigger.to_dict()["services"][0]["capacity"] == 2
-    with pytest.raises(careflow.ScenarioError, match="no item called 'nope'"):
+    with pytest.raises(careflow.ScenarioError, match="no item called 'nope'") as e:
         s.with_changes({"services[nope].capacity": 2})
+    assert e.value.field == "services[nope].capacity"
 
 
 def test_errors_carry_file_line_field():
