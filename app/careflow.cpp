@@ -502,6 +502,18 @@ int validate(const std::string& path) {
 
 }  // namespace
 
+// The options every simulating command shares; `min_replications` is 2 where intervals are the point.
+void add_run_options(CLI::App* cmd, models::CareRunOptions& o, const std::string& replications_help,
+                     std::uint64_t min_replications = 1) {
+  cmd->add_option("--replications,-r", o.replications, replications_help)
+      ->check(CLI::Range(min_replications, std::uint64_t{100000}));
+  cmd->add_option("--seed,-s", o.seed, "Base random seed (default: the scenario's)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{UINT64_MAX}));
+  cmd->add_option("--years,-y", o.horizon_years, "Simulated horizon in years, warm-up included (default: the scenario's)")
+      ->check(CLI::Range(0.01, 200.0));
+  cmd->add_option("--threads,-j", o.threads, "Threads (default: all cores); results do not depend on it");
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"careflow — discrete-event simulation of health and social care flows.\n"
                "Exit status: 0 success, 1 run failure, 2 bad input."};
@@ -510,12 +522,7 @@ int main(int argc, char** argv) {
   RunArgs ra;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario (default: the embedded default scenario) and print its summary");
   run_cmd->add_option("scenario", ra.scenario, "Scenario file (YAML); omit for the embedded default");
-  run_cmd->add_option("--replications,-r", ra.options.replications, "Number of replications (default: the scenario's)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000}));
-  run_cmd->add_option("--seed,-s", ra.options.seed, "Base random seed (default: the scenario's)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{UINT64_MAX}));
-  run_cmd->add_option("--years,-y", ra.options.horizon_years, "Simulated horizon in years, warm-up included (default: the scenario's)")
-      ->check(CLI::Range(0.01, 200.0));
+  add_run_options(run_cmd, ra.options, "Number of replications (default: the scenario's)");
   run_cmd->add_option("--out,-o", ra.out, "Write the results to this HDF5 file (written atomically)");
   run_cmd->add_flag("--all-episodes", ra.all_episodes, "Keep per-episode records of every replication (default: the first)");
   run_cmd->add_flag("--json", ra.json, "Print the summary as JSON instead of tables");
@@ -528,19 +535,12 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--metric", ra.advice_metric, "Output the replications are sized for (family/name[/subject])")->capture_default_str();
   run_cmd->add_option("--precision", ra.precision, "Wanted 95% half-width as a share of the mean (0.01 = ±1%)")->capture_default_str()
       ->check(CLI::Range(1e-6, 10.0));
-  run_cmd->add_option("--threads,-j", ra.options.threads, "Threads for replications (default: all cores); results do not depend on it");
 
   CompareArgs ca;
   CLI::App* compare_cmd = app.add_subcommand("compare", "Compare scenarios with the first, with paired confidence intervals");
   compare_cmd->add_option("scenarios", ca.scenarios, "Scenario files, the base first ('default' for the embedded default)")
       ->required()->expected(2, 100);
-  compare_cmd->add_option("--replications,-r", ca.options.run.replications, "Replications of each scenario (default: the base's)")
-      ->check(CLI::Range(std::uint64_t{2}, std::uint64_t{100000}));
-  compare_cmd->add_option("--seed,-s", ca.options.run.seed, "Base random seed (default: the base's)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{UINT64_MAX}));
-  compare_cmd->add_option("--years,-y", ca.options.run.horizon_years, "Simulated horizon in years, warm-up included")
-      ->check(CLI::Range(0.01, 200.0));
-  compare_cmd->add_option("--threads,-j", ca.options.run.threads, "Threads (default: all cores)");
+  add_run_options(compare_cmd, ca.options.run, "Replications of each scenario (default: the base's)", 2);
   compare_cmd->add_flag("--independent", ca.options.independent,
                         "Give each scenario its own random numbers (to see how much wider the intervals get)");
   compare_cmd->add_flag("--all", ca.all, "Show every figure (by service too), not only the headline ones");
@@ -554,13 +554,7 @@ int main(int argc, char** argv) {
   sweep_cmd->add_flag("--list", sa.list, "Pair the i-th values of every parameter instead of taking every combination");
   sweep_cmd->add_option("--out,-o", sa.out, "HDF5 file holding every point (written atomically)")->capture_default_str();
   sweep_cmd->add_flag("--resume", sa.resume, "Continue an interrupted sweep without recomputing finished replications");
-  sweep_cmd->add_option("--replications,-r", sa.options.replications, "Replications per point (default: the scenario's)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000}));
-  sweep_cmd->add_option("--seed,-s", sa.options.seed, "Base random seed (default: the scenario's)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{UINT64_MAX}));
-  sweep_cmd->add_option("--years,-y", sa.options.horizon_years, "Simulated horizon in years, warm-up included")
-      ->check(CLI::Range(0.01, 200.0));
-  sweep_cmd->add_option("--threads,-j", sa.options.threads, "Threads (default: all cores); results do not depend on it");
+  add_run_options(sweep_cmd, sa.options, "Replications per point (default: the scenario's)");
 
   CLI::App* transforms_cmd = app.add_subcommand("transforms", "List the named scenario transforms and their parameters (Markdown)");
 
