@@ -35,6 +35,7 @@ struct RunArgs {
   bool json = false;
   bool quiet = false;
   bool all_episodes = false;
+  bool no_records = false;
   bool advise = false;      // print the warm-up and replication advice
   bool use_advice = false;  // ... and run again with it
   std::string advice_metric = "costs/spend_per_year";
@@ -196,6 +197,7 @@ int run(const RunArgs& a) {
   print_warnings(models::validate_scenario(s));
   models::CareRunOptions opt = a.options;
   opt.episodes_all_replications = a.all_episodes;
+  opt.records = !a.no_records;
   models::RunResult result = models::run_scenario(s, opt);
   models::Scenario used = s;
   if (a.advise || a.use_advice) {
@@ -525,6 +527,9 @@ int main(int argc, char** argv) {
   add_run_options(run_cmd, ra.options, "Number of replications (default: the scenario's)");
   run_cmd->add_option("--out,-o", ra.out, "Write the results to this HDF5 file (written atomically)");
   run_cmd->add_flag("--all-episodes", ra.all_episodes, "Keep per-episode records of every replication (default: the first)");
+  run_cmd->add_flag("--no-records", ra.no_records,
+                    "Keep figures and weekly series only: no episodes, step changes, delays or tracks (very large runs)")
+      ->excludes("--all-episodes");
   run_cmd->add_flag("--json", ra.json, "Print the summary as JSON instead of tables");
   run_cmd->add_flag("--quiet,-q", ra.quiet, "Print nothing on success");
 

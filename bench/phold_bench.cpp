@@ -9,6 +9,7 @@
 #include <queue>
 #include <vector>
 
+#include "careflow/engine/ladder_queue.hpp"
 #include "phold.hpp"
 
 using namespace careflow;
@@ -22,10 +23,11 @@ struct Measured {
   double rate() const { return static_cast<double>(events) / seconds; }
 };
 
+template <class Fes>
 Measured run_engine(const bench::PholdParams& p, double end) {
   Simulation sim(1, 0, p.lookahead);
   bench::build_phold(sim, p);
-  SequentialExecutor<> exec(sim);
+  SequentialExecutor<Fes> exec(sim);
   const auto t0 = Clock::now();
   const RunStats s = exec.run(end);
   return {s.events, std::chrono::duration<double>(Clock::now() - t0).count()};
@@ -59,6 +61,12 @@ Measured run_bare(const bench::PholdParams& p, double end) {
   return {n, std::chrono::duration<double>(Clock::now() - t0).count()};
 }
 
+void report(const char* name, const Measured& m) {
+  std::printf("%-34s %12llu events %8.3f s %8.2f M events/s\n", name, static_cast<unsigned long long>(m.events),
+              m.seconds, m.rate() / 1e6);
+  std::printf("RESULT %s %llu %.6f 0 0 0\n", name, static_cast<unsigned long long>(m.events), m.seconds);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,18 +77,17 @@ int main(int argc, char** argv) {
 
   std::printf("PHOLD: %u LPs, 1 event per LP, delay = %.1f + Exp(%.1f), end time %.0f, best of %d\n", p.lps,
               p.lookahead, p.mean_delay, end, repeats);
-  Measured best_engine, best_bare;
+  Measured best[3];
   for (int i = 0; i < repeats; ++i) {
-    // Interleaved, so that both see the same machine conditions.
-    const Measured e = run_engine(p, end);
-    const Measured b = run_bare(p, end);
-    if (i == 0 || e.rate() > best_engine.rate()) best_engine = e;
-    if (i == 0 || b.rate() > best_bare.rate()) best_bare = b;
+    // Interleaved, so that all see the same machine conditions.
+    const Measured m[3] = {run_engine<DaryHeap<4>>(p, end), run_engine<LadderQueue>(p, end), run_bare(p, end)};
+    for (int k = 0; k < 3; ++k)
+      if (i == 0 || m[k].rate() > best[k].rate()) best[k] = m[k];
   }
-  std::printf("%-28s %12llu events %8.3f s %8.2f M events/s\n", "careflow sequential executor",
-              static_cast<unsigned long long>(best_engine.events), best_engine.seconds, best_engine.rate() / 1e6);
-  std::printf("%-28s %12llu events %8.3f s %8.2f M events/s\n", "bare std::priority_queue",
-              static_cast<unsigned long long>(best_bare.events), best_bare.seconds, best_bare.rate() / 1e6);
-  std::printf("ratio careflow / bare loop: %.2f\n", best_engine.rate() / best_bare.rate());
+  report("careflow_DaryHeap4", best[0]);
+  report("careflow_LadderQueue", best[1]);
+  report("bare_priority_queue", best[2]);
+  std::printf("ratio careflow / bare loop: %.2f (DaryHeap<4>), %.2f (LadderQueue)\n", best[0].rate() / best[2].rate(),
+              best[1].rate() / best[2].rate());
   return 0;
 }

@@ -25,6 +25,104 @@ double quantile(std::span<const double> values, double p) {
 
 double Sample::quantile(double p) const { return careflow::quantile(values_, p); }
 
+QuantileSketch::QuantileSketch(double relative_accuracy) : alpha_(relative_accuracy) {
+  if (!(relative_accuracy > 0 && relative_accuracy < 1))
+    throw std::invalid_argument("QuantileSketch: relative accuracy must be in (0, 1)");
+  gamma_ = (1 + alpha_) / (1 - alpha_);
+  log_gamma_ = std::log(gamma_);
+}
+
+// Bin k holds (gamma^(k-1), gamma^k]; its representative 2 gamma^k / (gamma + 1) is within
+// relative error alpha of every value in it.
+int QuantileSketch::index_of(double x) const { return static_cast<int>(std::ceil(std::log(x) / log_gamma_)); }
+
+void QuantileSketch::add(double x) {
+  if (std::isnan(x)) return;
+  if (x < 0) x = 0;
+  if (n_ == 0) {
+    min_ = max_ = x;
+  } else {
+    min_ = std::min(min_, x);
+    max_ = std::max(max_, x);
+  }
+  ++n_;
+  sum_ += x;
+  // Values too small for a bin (below 1e-300) count as zeros: no wait at all, in practice.
+  if (!(x > 1e-300)) {
+    ++zeros_;
+    return;
+  }
+  const int k = index_of(x);
+  if (bins_.empty()) {
+    offset_ = k;
+    bins_.assign(1, 0);
+  } else if (k < offset_) {
+    bins_.insert(bins_.begin(), static_cast<std::size_t>(offset_ - k), 0);
+    offset_ = k;
+  } else if (k >= offset_ + static_cast<int>(bins_.size())) {
+    bins_.resize(static_cast<std::size_t>(k - offset_ + 1), 0);
+  }
+  ++bins_[static_cast<std::size_t>(k - offset_)];
+}
+
+void QuantileSketch::merge(const QuantileSketch& o) {
+  if (o.alpha_ != alpha_) throw std::invalid_argument("QuantileSketch::merge: different accuracies");
+  if (o.n_ == 0) return;
+  if (n_ == 0) {
+    min_ = o.min_;
+    max_ = o.max_;
+  } else {
+    min_ = std::min(min_, o.min_);
+    max_ = std::max(max_, o.max_);
+  }
+  n_ += o.n_;
+  zeros_ += o.zeros_;
+  sum_ += o.sum_;
+  for (std::size_t i = 0; i < o.bins_.size(); ++i) {
+    if (o.bins_[i] == 0) continue;
+    const int k = o.offset_ + static_cast<int>(i);
+    if (bins_.empty()) {
+      offset_ = k;
+      bins_.assign(1, 0);
+    } else if (k < offset_) {
+      bins_.insert(bins_.begin(), static_cast<std::size_t>(offset_ - k), 0);
+      offset_ = k;
+    } else if (k >= offset_ + static_cast<int>(bins_.size())) {
+      bins_.resize(static_cast<std::size_t>(k - offset_ + 1), 0);
+    }
+    bins_[static_cast<std::size_t>(k - offset_)] += o.bins_[i];
+  }
+}
+
+double QuantileSketch::mean() const noexcept {
+  return n_ ? sum_ / static_cast<double>(n_) : std::numeric_limits<double>::quiet_NaN();
+}
+
+double QuantileSketch::value_of_rank(std::uint64_t rank) const {
+  if (rank == 0) return min_;  // the extremes are exact
+  if (rank + 1 >= n_) return max_;
+  if (rank < zeros_) return 0.0;
+  std::uint64_t seen = zeros_;
+  for (std::size_t i = 0; i < bins_.size(); ++i) {
+    seen += bins_[i];
+    if (rank < seen) {
+      const double v = 2.0 * std::exp(static_cast<double>(offset_ + static_cast<int>(i)) * log_gamma_) / (gamma_ + 1);
+      return std::clamp(v, min_, max_);
+    }
+  }
+  return max_;
+}
+
+double QuantileSketch::quantile(double p) const {
+  if (n_ == 0) return std::numeric_limits<double>::quiet_NaN();
+  if (!(p >= 0.0 && p <= 1.0)) throw std::invalid_argument("quantile: p must be in [0, 1]");
+  const double h = p * static_cast<double>(n_ - 1);
+  const auto lo = static_cast<std::uint64_t>(std::floor(h));
+  const double x_lo = value_of_rank(lo);
+  if (lo + 1 >= n_) return x_lo;
+  return x_lo + (h - static_cast<double>(lo)) * (value_of_rank(lo + 1) - x_lo);
+}
+
 double student_t_quantile(double p, double df) {
   if (!(df > 0)) throw std::invalid_argument("student_t_quantile: df must be > 0");
   const boost::math::students_t dist(df);

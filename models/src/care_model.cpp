@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <numbers>
 #include <stdexcept>
 #include <string>
@@ -18,6 +19,11 @@ namespace {
 constexpr double kWeek = 7.0;
 constexpr double kFollowUpDays = 91.0;  // NI 125 / ASCOF 2B
 constexpr double kRereferralWindow = 365.0;
+// Timers far ahead (an 18th birthday, an escalation years away, a long patience) are kept as a
+// chain of wake-ups at most this many days apart: a timer made stale by the person moving on is
+// dropped within this time instead of sitting in the event set for years (memory per person).
+// Each link re-arms at the same absolute target, so the timer fires at exactly the same time.
+constexpr double kTimerLink = 28.0;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 enum Kind : std::uint32_t {
@@ -70,21 +76,22 @@ struct Person {
   double last_referral = -1e300;  // last arrival at the referrals indicator service
   double assessment_done = kNaN;  // last completed assessment, for NI 133
   double discharged = kNaN;       // hospital discharge day into re-ablement
+  double escalate_at = kNaN;      // when need rises if still waiting (the escalation timer's target)
   double pathway_start = kNaN;    // arrival at the first assessment of the current pathway
   float coproduction = 0;
   std::int16_t cohort = 0;
   std::int8_t need = 0;
   std::int8_t need_at_start = 0;
   State state = State::Gone;
-  bool in_specialist = false;
-  bool self_funder = false;
-  bool tracked = false;
-  bool follow_up_pending = false;
-  bool return_pending = false;
-  bool from_hospital = false;     // came straight from a hospital bed
-  bool died = false;
-  bool transitioned = false;  // moved to adult services already
-  bool via_referral = false;  // referred to the children's referral point (before any redirection)
+  bool in_specialist : 1 = false;
+  bool self_funder : 1 = false;
+  bool tracked : 1 = false;
+  bool follow_up_pending : 1 = false;
+  bool return_pending : 1 = false;
+  bool from_hospital : 1 = false;  // came straight from a hospital bed
+  bool died : 1 = false;
+  bool transitioned : 1 = false;   // moved to adult services already
+  bool via_referral : 1 = false;   // referred to the children's referral point (before any redirection)
   std::int32_t specialist_service = -1;  // the specialist service entered at the last step up
   std::int32_t service = -1;
   std::int32_t previous = -1;     // last service left
@@ -94,9 +101,31 @@ struct Person {
   std::int32_t delay_record = -1;  // open DelayRecord index
   std::uint32_t version = 0;       // bumped at every move: stale events are ignored
   std::uint32_t visits = 0;
-  std::uint32_t check = 0;         // next discharge check to consider
+  std::uint16_t check = 0;         // next discharge check to consider
   std::uint16_t reviews = 0;       // reviews in the current episode
   QueueTicket ticket{};
+};
+
+// Person records in fixed blocks: indices stay valid, growth never copies the records (no
+// transient doubling of the largest structure of a big run), and the slack is under one block.
+class PersonStore {
+ public:
+  static constexpr std::size_t kBlock = 4096;
+  Person& operator[](std::size_t i) noexcept { return blocks_[i / kBlock][i % kBlock]; }
+  const Person& operator[](std::size_t i) const noexcept { return blocks_[i / kBlock][i % kBlock]; }
+  std::size_t size() const noexcept { return size_; }
+  void emplace_back() {
+    if (size_ == blocks_.size() * kBlock) blocks_.push_back(std::make_unique<Person[]>(kBlock));
+    ++size_;
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t i = 0; i < size_; ++i) f((*this)[i]);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Person[]>> blocks_;
+  std::size_t size_ = 0;
 };
 
 std::uint64_t pack(std::uint32_t index, std::uint32_t version) {
@@ -109,7 +138,7 @@ double exp_draw(RandomStream& rng, double rate) { return -std::log(rng.uniform01
 
 // Per-service accumulators since the end of the warm-up.
 struct ServiceStats {
-  Sample waits;
+  QuantileSketch waits;  // fixed memory: quantiles within 0.5%, mean exact
   std::uint64_t arrivals = 0, starts = 0, completions = 0, balked = 0, reneged = 0;
   std::uint64_t starts_65plus = 0;
   double spend = 0;
@@ -144,8 +173,8 @@ std::size_t appraisal_years(const Scenario& s) {
 
 class CareLp final : public LogicalProcess {
  public:
-  CareLp(const Scenario& s, ReplicationResult& out, bool keep_episodes)
-      : s_(s), out_(out), keep_episodes_(keep_episodes) {
+  CareLp(const Scenario& s, ReplicationResult& out, bool keep_episodes, bool keep_records)
+      : s_(s), out_(out), keep_episodes_(keep_episodes), keep_records_(keep_records) {
     horizon_ = s.horizon_years * kDaysPerYear;
     warmup_ = s.warmup_years * kDaysPerYear;
     const auto ns = s.services.size();
@@ -213,10 +242,10 @@ class CareLp final : public LogicalProcess {
     switch (e.kind) {
       case kReferralArrive: return arrive(ctx, i);
       case kServiceEnd: return service_end(ctx, i);
-      case kRenege: return renege(ctx, i);
-      case kEscalate: return escalate(ctx, i);
+      case kRenege: return rearm(ctx, e, renege_at(p)) ? void() : renege(ctx, i);
+      case kEscalate: return rearm(ctx, e, p.escalate_at) ? void() : escalate(ctx, i);
       case kReview: return review(ctx, i);
-      case kTransition: return transition(ctx, i);
+      case kTransition: return rearm(ctx, e, birthday(p)) ? void() : transition(ctx, i);
       case kDischargeCheckDone: return discharge_checks(ctx, i);
       default: throw ContractViolation("care model: unknown event kind " + std::to_string(e.kind));
     }
@@ -231,8 +260,9 @@ class CareLp final : public LogicalProcess {
       if (p.state == State::Waiting || p.state == State::InService || p.state == State::DischargeCheck)
         log_episode(p, kOutcomeOngoing, end_);
     }
-    for (DelayRecord& d : out_.delays)
-      if (std::isnan(d.end)) close_delay_area(d, end_);
+    people_.for_each([&](const Person& p) {
+      if (p.delay_record != -1) delayed_[p.bed_hospital].add(end_, -1);
+    });
     finish_series(end_);
   }
 
@@ -328,7 +358,7 @@ class CareLp final : public LogicalProcess {
   bool after_warmup(double t) const { return t >= warmup_; }
 
   void track(const Person& p, double now, int service, int state) {
-    if (p.tracked) out_.tracks.push_back({p.id, now, service, state});
+    if (p.tracked && keep_records_) out_.tracks.push_back({p.id, now, service, state});
   }
 
   // Send person i to `target` (kExit: leave). `from` is the service left (-1: a new episode).
@@ -373,7 +403,7 @@ class CareLp final : public LogicalProcess {
       totals_.specialist_days.add(now - p.specialist_since);
       if (counted >= 0) stats_[static_cast<std::size_t>(counted)].week_downs += 1;
     }
-    out_.step_changes.push_back({p.id, now, from, to, direction});
+    if (keep_records_) out_.step_changes.push_back({p.id, now, from, to, direction});
   }
 
   void arrive(Context& ctx, std::uint32_t i) {
@@ -410,7 +440,7 @@ class CareLp final : public LogicalProcess {
         p.ticket = a.ticket;
         track(p, now, sv, 0);
         if (p.bed_hospital >= 0) open_delay(p, sv, spec.dtoc_reason.empty() ? spec.name : spec.dtoc_reason, now);
-        if (std::isfinite(spec.patience_days)) ctx.schedule(spec.patience_days, kRenege, pack(i, p.version));
+        if (std::isfinite(spec.patience_days)) arm(ctx, renege_at(p), kRenege, pack(i, p.version));
         schedule_escalation(ctx, i);
         schedule_transition(ctx, i);
         break;
@@ -566,20 +596,24 @@ class CareLp final : public LogicalProcess {
     if (auto next = res_[h].release(now, unit)) start(ctx, static_cast<std::uint32_t>(next->customer), static_cast<std::int32_t>(next->unit));
   }
 
+  // p.delay_record: -1 no open delay; kDelayUnrecorded an open delay without a record.
+  static constexpr std::int32_t kDelayUnrecorded = -2;
   void open_delay(Person& p, int waiting_for, const std::string& reason, double now) {
     close_delay(p, now);
-    p.delay_record = static_cast<std::int32_t>(out_.delays.size());
-    out_.delays.push_back({p.id, p.bed_hospital, waiting_for, reason, now, kNaN});
+    if (keep_records_) {
+      p.delay_record = static_cast<std::int32_t>(out_.delays.size());
+      out_.delays.push_back({p.id, p.bed_hospital, waiting_for, reason, now, kNaN});
+    } else {
+      p.delay_record = kDelayUnrecorded;
+    }
     delayed_[p.bed_hospital].add(now, 1);
   }
   void close_delay(Person& p, double now) {
-    if (p.delay_record < 0) return;
-    DelayRecord& d = out_.delays[static_cast<std::size_t>(p.delay_record)];
-    d.end = now;
-    close_delay_area(d, now);
+    if (p.delay_record == -1) return;
+    if (p.delay_record >= 0) out_.delays[static_cast<std::size_t>(p.delay_record)].end = now;
+    delayed_[p.bed_hospital].add(now, -1);  // the bed is held until the delay closes
     p.delay_record = -1;
   }
-  void close_delay_area(const DelayRecord& d, double now) { delayed_[d.hospital].add(now, -1); }
 
   int choose_route(Context& ctx, const Person& p, int sv) {
     const ServiceSpec& spec = s_.services[sv];
@@ -667,7 +701,23 @@ class CareLp final : public LogicalProcess {
                         (1.0 - prevention(ctx.now(), &PreventionEffect::escalation_reduction)) / kDaysPerYear;
     if (!(rate > 0)) return;
     RandomStream rng = ctx.stream(p.id, purpose(kPEscalation, p.service, (static_cast<std::uint64_t>(p.visits) << 4) | static_cast<std::uint64_t>(p.need)));
-    ctx.schedule(exp_draw(rng, rate), kEscalate, pack(i, p.version));
+    p.escalate_at = ctx.now() + exp_draw(rng, rate);
+    arm(ctx, p.escalate_at, kEscalate, pack(i, p.version));
+  }
+
+  // A timer for `target`, as the first link of a chain of wake-ups (see kTimerLink).
+  static void arm(Context& ctx, double target, std::uint32_t kind, std::uint64_t payload) {
+    ctx.schedule_at(std::min(target, ctx.now() + kTimerLink), kind, payload);
+  }
+  // A wake-up before its target: arm the next link and report that the timer has not fired.
+  static bool rearm(Context& ctx, const Event& e, double target) {
+    if (!(ctx.now() < target)) return false;
+    arm(ctx, target, e.kind, e.payload);
+    return true;
+  }
+  double renege_at(const Person& p) const { return p.referred + s_.services[p.service].patience_days; }
+  double birthday(const Person& p) const {
+    return p.birth + s_.cohorts[p.cohort].transition_age * kDaysPerYear;
   }
 
   // Need rises while waiting unserved; at the top level the person may be re-referred to a
@@ -709,10 +759,10 @@ class CareLp final : public LogicalProcess {
     const CohortSpec& k = s_.cohorts[p.cohort];
     if (k.transition_to == kExit || p.service == k.transition_to) return;
     if (p.transitioned) return;
-    const double birthday = p.birth + k.transition_age * kDaysPerYear;
-    if (birthday > horizon_) return;
+    const double at = birthday(p);
+    if (at > horizon_) return;
     // A birthday missed while in hand-off or a discharge check is caught up at once.
-    ctx.schedule(std::max(0.0, birthday - ctx.now()), kTransition, pack(i, p.version));
+    arm(ctx, std::max(at, ctx.now()), kTransition, pack(i, p.version));
   }
 
   // At 18 a young person with ongoing needs moves from children's to adult services.
@@ -923,6 +973,7 @@ class CareLp final : public LogicalProcess {
   const Scenario& s_;
   ReplicationResult& out_;
   bool keep_episodes_;
+  bool keep_records_;  // step changes, delays, tracks
   double horizon_ = 0, warmup_ = 0, end_ = 0;
   std::vector<Resource> res_;
   std::vector<std::uint32_t> base_capacity_;
@@ -930,8 +981,11 @@ class CareLp final : public LogicalProcess {
   std::vector<TimeWeighted> funded_occ_, self_occ_, delayed_;
   std::vector<int> pot_of_;
   std::vector<double> agency_spend_, pot_spend_, tier_spend_;
-  std::vector<Person> people_;
+  PersonStore people_;
   std::vector<std::uint32_t> free_;
+
+  /// Person records allocated (the high-water mark of people held at once; freed records are reused).
+  std::size_t person_records() const noexcept { return people_.size(); }
   std::vector<RandomStream> arrival_rng_;
   std::vector<std::uint64_t> arrivals_made_;
   std::uint64_t track_every_ = 0;
@@ -967,36 +1021,21 @@ void metrics(const Scenario& s, const CareLp* lp, Emit&& emit) {
   if (s.indicators.older_cohort != kExit) older = s.cohorts[s.indicators.older_cohort].population;
 
   // Waiting times by service and by tier.
-  std::vector<std::vector<double>> tier_waits(4);
+  std::vector<QuantileSketch> tier_waits(4);
   for (std::size_t sv = 0; sv < s.services.size(); ++sv) {
     const std::string& n = s.services[sv].name;
-    const Sample* w = lp ? &lp->stats_[sv].waits : nullptr;
-    if (w) {
-      auto& tw = tier_waits[static_cast<std::size_t>(s.services[sv].tier)];
-      tw.insert(tw.end(), w->values().begin(), w->values().end());
-    }
-    auto mean = [&] {
-      if (!w || w->size() == 0) return kNaN;
-      double t = 0;
-      for (double x : w->values()) t += x;
-      return t / static_cast<double>(w->size());
-    };
-    emit(MetricId{"waits", "mean_wait_days", n, "days"}, lp ? mean() : 0.0);
+    const QuantileSketch* w = lp ? &lp->stats_[sv].waits : nullptr;
+    if (w) tier_waits[static_cast<std::size_t>(s.services[sv].tier)].merge(*w);
+    emit(MetricId{"waits", "mean_wait_days", n, "days"}, w ? w->mean() : 0.0);
     emit(MetricId{"waits", "median_wait_days", n, "days"}, w ? w->quantile(0.5) : 0.0);
     emit(MetricId{"waits", "p90_wait_days", n, "days"}, w ? w->quantile(0.9) : 0.0);
     emit(MetricId{"waits", "p95_wait_days", n, "days"}, w ? w->quantile(0.95) : 0.0);
   }
   for (int t = 0; t < 4; ++t) {
-    const auto& v = tier_waits[static_cast<std::size_t>(t)];
-    double m = kNaN;
-    if (!v.empty()) {
-      m = 0;
-      for (double x : v) m += x;
-      m /= static_cast<double>(v.size());
-    }
+    const QuantileSketch& v = tier_waits[static_cast<std::size_t>(t)];
     const std::string tn = std::string("tier:") + tier_name(static_cast<Tier>(t));
-    emit(MetricId{"waits", "mean_wait_days", tn, "days"}, m);
-    emit(MetricId{"waits", "p90_wait_days", tn, "days"}, quantile(v, 0.9));
+    emit(MetricId{"waits", "mean_wait_days", tn, "days"}, v.mean());
+    emit(MetricId{"waits", "p90_wait_days", tn, "days"}, v.quantile(0.9));
   }
   const Totals* T = lp ? &lp->totals_ : nullptr;
   emit(MetricId{"waits", "referral_to_assessment_days", "", "days"}, T ? T->assessment_days.mean() : 0.0);
@@ -1092,14 +1131,14 @@ void metrics(const Scenario& s, const CareLp* lp, Emit&& emit) {
 void CareLp::check_invariants() const {
   std::uint64_t present = 0;
   std::vector<std::uint64_t> waiting(s_.services.size(), 0), serving(s_.services.size(), 0);
-  for (const Person& p : people_) {
-    if (p.state == State::Gone) continue;
+  people_.for_each([&](const Person& p) {
+    if (p.state == State::Gone) return;
     ++present;
     if (p.state == State::Waiting) ++waiting[static_cast<std::size_t>(p.service)];
     if (p.state == State::InService) ++serving[static_cast<std::size_t>(p.service)];
     if (p.state == State::DischargeCheck) ++serving[static_cast<std::size_t>(p.service)];
     if (p.bed_hospital >= 0 && p.state != State::DischargeCheck) ++serving[static_cast<std::size_t>(p.bed_hospital)];
-  }
+  });
   if (totals_.entered != totals_.exited + present)
     throw std::runtime_error("invariant broken: people arrived " + std::to_string(totals_.entered) + " != left " +
                              std::to_string(totals_.exited) + " + in the system " + std::to_string(present));
@@ -1150,17 +1189,20 @@ std::vector<MetricId> metric_ids(const Scenario& s) {
   return ids;
 }
 
-ReplicationResult run_replication(const Scenario& s, std::uint64_t replication, bool keep_episodes) {
+ReplicationResult run_replication(const Scenario& s, std::uint64_t replication, const ReplicationOptions& opt) {
   ReplicationResult out;
   out.replication = replication;
   double lookahead = kInfinity;
   for (double x : {s.handoff_within.mean(), s.handoff_across.mean()})
     if (x > 0) lookahead = std::min(lookahead, x);
   Simulation sim(s.seed, replication, std::isfinite(lookahead) ? lookahead : 1.0);
-  auto& lp = sim.emplace<CareLp>(s, out, keep_episodes);
-  SequentialExecutor<> exec(sim);
-  const RunStats stats = exec.run(s.horizon_years * kDaysPerYear);
+  auto& lp = sim.emplace<CareLp>(s, out, opt.episodes, opt.records);
+  const SimTime end = s.horizon_years * kDaysPerYear;
+  const RunStats stats = opt.queue == EventQueue::Heap ? SequentialExecutor<DaryHeap<4>>(sim).run(end)
+                                                   : SequentialExecutor<LadderQueue>(sim).run(end);
   out.events = stats.events;
+  out.peak_pending_events = stats.peak_pending;
+  out.peak_person_records = lp.person_records();
   out.fingerprint = stats.fingerprint;
   lp.check_invariants();
   lp.collect(out.metric_values);
@@ -1178,7 +1220,10 @@ RunResult run_scenario(const Scenario& s, const CareRunOptions& opt) {
   tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb::parallel_for(std::uint64_t{0}, sc.replications, [&](std::uint64_t r) {
-      result.replications[r] = run_replication(sc, r, r == 0 || opt.episodes_all_replications);
+      ReplicationOptions ro;
+      ro.records = opt.records;
+      ro.episodes = opt.records && (r == 0 || opt.episodes_all_replications);
+      result.replications[r] = run_replication(sc, r, ro);
     });
   });
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

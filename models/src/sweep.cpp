@@ -326,7 +326,9 @@ SweepResult run_sweep(const SweepSpec& spec, const CareRunOptions& opt, const st
       if (tasks[t].done) return;
       const std::size_t p = t / result.replications;
       const std::uint64_t r = t % result.replications;
-      ReplicationResult rep = run_replication(runs[p], r, false);
+      ReplicationOptions ro;
+      ro.episodes = ro.records = false;  // a sweep keeps figures only
+      ReplicationResult rep = run_replication(runs[p], r, ro);
       TaskResult& tr = tasks[t];
       tr.values = std::move(rep.metric_values);
       tr.events = rep.events;

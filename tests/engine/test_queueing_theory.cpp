@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "careflow/engine/statistics.hpp"
-#include "engine/mmc_model.hpp"
+#include "mmc_model.hpp"
 
 using namespace careflow;
 using namespace careflow::testing;

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <vector>
+
+#include "careflow/engine/random.hpp"
 
 #include "careflow/engine/statistics.hpp"
 
@@ -71,4 +74,43 @@ TEST_CASE("paired differences remove shared noise", "[engine][statistics]") {
   CHECK(d.mean == Approx(1.0));
   CHECK(d.half_width < 1.0);  // unpaired, the spread of a alone is ~13
   CHECK_THROWS(paired_difference(a, std::vector<double>{1, 2}));
+}
+
+TEST_CASE("QuantileSketch quantiles are within the stated relative error of the exact ones", "[engine][statistics]") {
+  // Waiting-time-like data: a third zeros, the rest log-normal over five orders of magnitude.
+  RandomStream rng(StreamKey{3, 0, 0, 0});
+  const double alpha = 0.005;
+  QuantileSketch sketch(alpha), a(alpha), b(alpha);
+  std::vector<double> all;
+  for (int i = 0; i < 50'000; ++i) {
+    double x = 0;
+    if (rng.uniform01() > 1.0 / 3) {
+      const double z = std::sqrt(-2 * std::log(rng.uniform01())) * std::cos(6.283185307179586 * rng.uniform01());
+      x = std::exp(2.0 + 2.0 * z);
+    }
+    all.push_back(x);
+    sketch.add(x);
+    (i % 2 ? a : b).add(x);
+  }
+  a.merge(b);
+  CHECK(sketch.count() == all.size());
+  CHECK(a.count() == all.size());
+  double sum = 0;
+  for (double x : all) sum += x;
+  CHECK(sketch.mean() == Approx(sum / static_cast<double>(all.size())).epsilon(1e-12));
+  for (double p : {0.0, 0.1, 0.3, 0.34, 0.5, 0.75, 0.9, 0.95, 0.99, 0.999, 1.0}) {
+    const double exact = quantile(all, p);
+    INFO("p = " << p << ", exact " << exact << ", sketch " << sketch.quantile(p));
+    // Each order statistic is within alpha (one extra ulp-level margin for bin edges).
+    CHECK(std::fabs(sketch.quantile(p) - exact) <= alpha * 1.0001 * exact + 1e-12);
+    CHECK(std::fabs(a.quantile(p) - exact) <= alpha * 1.0001 * exact + 1e-12);
+  }
+  CHECK(sketch.quantile(0.0) == 0.0);
+  CHECK(sketch.min() == 0.0);
+  CHECK(sketch.quantile(1.0) == sketch.max());
+  // Memory depends on the spread of the values, not on their number.
+  CHECK(sketch.memory_bytes() < 64 * 1024);
+  QuantileSketch empty;
+  CHECK(std::isnan(empty.quantile(0.5)));
+  CHECK(std::isnan(empty.mean()));
 }

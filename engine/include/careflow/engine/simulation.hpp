@@ -10,6 +10,7 @@
 #include "careflow/engine/dary_heap.hpp"
 #include "careflow/engine/event.hpp"
 #include "careflow/engine/future_event_set.hpp"
+#include "careflow/engine/ladder_queue.hpp"
 #include "careflow/engine/random.hpp"
 
 namespace careflow {
@@ -42,6 +43,13 @@ class Context {
     emit(self_, delay, kind, payload, priority);
   }
 
+  /// An event for this LP at absolute time `time` >= now() (exactly that time: no rounding
+  /// through a delay).
+  void schedule_at(SimTime time, std::uint32_t kind, std::uint64_t payload = 0, std::int16_t priority = 0) {
+    if (!(time >= now_)) throw ContractViolation("schedule_at: time " + std::to_string(time) + " is before now");
+    emit_at(self_, time, kind, payload, priority);
+  }
+
   /// A message to another LP; its delay must be at least the lookahead, which is what lets
   /// a parallel executor process LPs of different partitions concurrently.
   void send(LpId target, SimTime delay, std::uint32_t kind, std::uint64_t payload = 0, std::int16_t priority = 0) {
@@ -62,8 +70,11 @@ class Context {
   friend class ExecutorAccess;
 
   void emit(LpId target, SimTime delay, std::uint32_t kind, std::uint64_t payload, std::int16_t priority) {
+    emit_at(target, now_ + delay, kind, payload, priority);
+  }
+  void emit_at(LpId target, SimTime time, std::uint32_t kind, std::uint64_t payload, std::int16_t priority) {
     Event e;
-    e.time = now_ + delay;
+    e.time = time;
     e.order = Event::pack_order(priority, self_);
     e.seq = (*seq_)++;
     e.target = target;
@@ -153,7 +164,11 @@ inline std::uint64_t mix_event(std::uint64_t h, const Event& e) noexcept {
 std::uint64_t combine_fingerprint(const std::vector<std::uint64_t>& lp_hashes) noexcept;
 
 /// Runs a Simulation on one thread, one event at a time, in the total order.
-template <FutureEventSet Fes = DaryHeap<4>>
+/// The future-event set executors use unless told otherwise, chosen by measurement
+/// (bench_hold, bench_phold, bench_mmc, bench_replications; docs/performance.md).
+using DefaultFes = LadderQueue;
+
+template <FutureEventSet Fes = DefaultFes>
 class SequentialExecutor {
  public:
   explicit SequentialExecutor(Simulation& sim) : sim_(sim) {}
@@ -162,8 +177,8 @@ class SequentialExecutor {
   /// (or at the last event's time if the model ran dry first and until is infinite).
   RunStats run(SimTime until) {
     const auto n = static_cast<LpId>(sim_.lp_count());
-    seq_.assign(n, 0);
-    hashes_.assign(n, 0);
+    // Each LP's engine-side state in one record: one cache line touched per event, not three.
+    slots_.assign(n, LpSlot{});
     fes_.clear();
     Context ctx;
     ctx.lp_count_ = n;
@@ -171,13 +186,12 @@ class SequentialExecutor {
     ctx.seed_ = sim_.seed();
     ctx.replication_ = sim_.replication();
     ctx.outbox_ = &outbox_;
-    lps_.resize(n);
-    for (LpId i = 0; i < n; ++i) lps_[i] = &sim_.lp(i);
+    for (LpId i = 0; i < n; ++i) slots_[i].lp = &sim_.lp(i);
 
     for (LpId i = 0; i < n; ++i) {
       ctx.self_ = i;
-      ctx.seq_ = &seq_[i];
-      sim_.lp(i).on_start(ctx);
+      ctx.seq_ = &slots_[i].seq;
+      slots_[i].lp->on_start(ctx);
       flush();
     }
 
@@ -185,11 +199,12 @@ class SequentialExecutor {
     while (!fes_.empty()) {
       const Event& e = fes_.top();
       if (e.time > until) break;
+      LpSlot& slot = slots_[e.target];
       ctx.now_ = e.time;
       ctx.self_ = e.target;
-      ctx.seq_ = &seq_[e.target];
-      hashes_[e.target] = mix_event(hashes_[e.target], e);
-      lps_[e.target]->on_event(ctx, e);
+      ctx.seq_ = &slot.seq;
+      slot.hash = mix_event(slot.hash, e);
+      slot.lp->on_event(ctx, e);
       ++stats.events;
       // Hold operation: the first new event replaces the one just handled (one sift, not two).
       if (outbox_.empty()) {
@@ -206,10 +221,12 @@ class SequentialExecutor {
     ctx.now_ = stats.end_time;
     for (LpId i = 0; i < n; ++i) {
       ctx.self_ = i;
-      ctx.seq_ = &seq_[i];
-      sim_.lp(i).on_finish(ctx);
+      ctx.seq_ = &slots_[i].seq;
+      slots_[i].lp->on_finish(ctx);
       outbox_.clear();  // events scheduled while finishing are never processed
     }
+    hashes_.resize(n);
+    for (LpId i = 0; i < n; ++i) hashes_[i] = slots_[i].hash;
     stats.fingerprint = combine_fingerprint(hashes_);
     return stats;
   }
@@ -230,12 +247,17 @@ class SequentialExecutor {
     }
   }
 
+  struct LpSlot {
+    LogicalProcess* lp = nullptr;
+    std::uint64_t seq = 0;   // events this LP has scheduled
+    std::uint64_t hash = 0;  // of the events it has processed
+  };
+
   Simulation& sim_;
   Fes fes_;
   std::vector<Event> outbox_;
-  std::vector<std::uint64_t> seq_;
+  std::vector<LpSlot> slots_;
   std::vector<std::uint64_t> hashes_;
-  std::vector<LogicalProcess*> lps_;
 };
 
 }  // namespace careflow

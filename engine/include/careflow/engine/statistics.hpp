@@ -91,6 +91,44 @@ class Sample {
   std::vector<double> values_;
 };
 
+/// Quantiles of non-negative observations (waiting times) in fixed memory: a log-binned
+/// histogram (as DDSketch, Masson et al. 2019) with exact zeros, count, sum, min and max.
+/// A bin holds values within a factor gamma = (1 + a) / (1 - a) of each other, so every order
+/// statistic is known within relative error a; quantile(p) interpolates between the two order
+/// statistics around rank p (n - 1) as Hyndman-Fan type 7 does, and is therefore within
+/// relative error a of the exact type-7 quantile. The mean is exact. Memory grows with the
+/// spread of the values (about 460 bins per factor 10 at a = 0.5%), never with their number.
+class QuantileSketch {
+ public:
+  explicit QuantileSketch(double relative_accuracy = 0.005);
+
+  /// Adds x >= 0 (negative values count as 0; NaN is ignored).
+  void add(double x);
+  /// Adds every observation of `other` (same accuracy).
+  void merge(const QuantileSketch& other);
+
+  std::uint64_t count() const noexcept { return n_; }
+  double sum() const noexcept { return sum_; }
+  double mean() const noexcept;
+  double min() const noexcept { return n_ ? min_ : std::numeric_limits<double>::quiet_NaN(); }
+  double max() const noexcept { return n_ ? max_ : std::numeric_limits<double>::quiet_NaN(); }
+  double relative_accuracy() const noexcept { return alpha_; }
+  /// Estimate of the type-7 quantile, p in [0, 1]; NaN when empty.
+  double quantile(double p) const;
+  /// Bytes held by the bins.
+  std::size_t memory_bytes() const noexcept { return bins_.capacity() * sizeof(std::uint64_t); }
+
+ private:
+  int index_of(double x) const;
+  double value_of_rank(std::uint64_t rank) const;  // 0-based order statistic, estimated
+
+  double alpha_, gamma_, log_gamma_;
+  std::uint64_t n_ = 0, zeros_ = 0;
+  double sum_ = 0, min_ = 0, max_ = 0;
+  int offset_ = 0;                   // bin index of bins_[0]
+  std::vector<std::uint64_t> bins_;  // counts of bins offset_, offset_ + 1, ...
+};
+
 /// Exact type-7 quantile of `values` (sorted or not; the span is not modified).
 double quantile(std::span<const double> values, double p);
 

@@ -17,6 +17,7 @@ struct CareRunOptions {
   std::uint64_t seed = 0;          // 0: the scenario's
   double horizon_years = 0;        // 0: the scenario's
   bool episodes_all_replications = false;  // otherwise per-episode records of replication 0 only
+  bool records = true;  // false: figures and weekly series only (no episodes, step changes, delays, tracks)
   unsigned threads = 0;  // replications run in parallel on this many threads (0: all cores); results do not depend on it
 };
 
@@ -26,9 +27,20 @@ Scenario apply_options(Scenario s, const CareRunOptions& opt);
 /// The metric ids a run of `s` reports, in order (the same for every replication).
 std::vector<MetricId> metric_ids(const Scenario& s);
 
+/// The engine's future-event set for a replication. Results are identical with either (tested);
+/// the choice exists so that benchmarks can compare them on the real model.
+enum class EventQueue { Ladder, Heap };
+
+/// What one replication keeps besides its figures (metric values, weekly series).
+struct ReplicationOptions {
+  bool episodes = true;  // a record per person-episode (grows with the run)
+  bool records = true;   // step changes, delayed transfers and tracked persons' moves (grow with the run)
+  EventQueue queue = EventQueue::Ladder;
+};
+
 /// One replication, sequentially. Throws std::runtime_error if an invariant (people or
-/// money conserved, queues consistent) is broken.
-ReplicationResult run_replication(const Scenario& s, std::uint64_t replication, bool keep_episodes = true);
+/// money conserved, queues consistent) is broken. The figures do not depend on the options.
+ReplicationResult run_replication(const Scenario& s, std::uint64_t replication, const ReplicationOptions& opt = {});
 
 /// Every replication of the scenario (in parallel, each one sequential), then the summary.
 /// Replication r depends only on (scenario, seed, r): the result is the same for any thread count.

@@ -87,6 +87,8 @@ struct ReplicationResult {
   std::uint64_t replication = 0;
   std::uint64_t events = 0;
   std::uint64_t fingerprint = 0;
+  std::uint64_t peak_pending_events = 0;  // most events pending at once in the future-event set
+  std::uint64_t peak_person_records = 0;  // most person records held at once
   std::vector<double> metric_values;  // aligned with RunResult::metric_ids
   std::vector<EpisodeRecord> episodes;
   std::vector<StepChangeRecord> step_changes;

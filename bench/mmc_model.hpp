@@ -1,5 +1,5 @@
 // A single-station M/M/c model written directly on the engine (one LP, one Resource),
-// used to check the kernel against queueing theory.
+// used to check the kernel against queueing theory and by the M/M/c benchmark.
 #pragma once
 
 #include <cmath>
@@ -94,10 +94,11 @@ class MmcLp final : public LogicalProcess {
   std::uint64_t next_id_ = 0;
 };
 
-inline MmcResult run_mmc(const MmcParams& p, std::uint64_t seed, std::uint64_t replication) {
+template <FutureEventSet Fes = DefaultFes>
+MmcResult run_mmc(const MmcParams& p, std::uint64_t seed, std::uint64_t replication) {
   Simulation sim(seed, replication, 1.0);
   auto& lp = sim.emplace<MmcLp>(p);
-  SequentialExecutor<> exec(sim);
+  SequentialExecutor<Fes> exec(sim);
   const RunStats stats = exec.run(p.horizon);
   MmcResult r = lp.result(p.horizon);
   r.events = stats.events;
