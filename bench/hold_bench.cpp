@@ -38,14 +38,14 @@ double hold(std::size_t pending, std::size_t holds, const std::vector<double>& i
   for (std::size_t i = 0; i < pending; ++i) {
     Event e;
     e.time = inc[k++ & mask];
-    e.seq = seq++;
+    e.stamp = seq++;
     q.push(e);
   }
   auto step = [&] {
     Event e = q.top();
     q.pop();
     e.time += inc[k++ & mask];
-    e.seq = seq++;
+    e.stamp = seq++;
     q.push(e);
   };
   for (std::size_t i = 0; i < pending; ++i) step();

@@ -15,8 +15,8 @@ namespace {
 Event make(double t, std::int16_t prio, LpId origin, std::uint64_t seq) {
   Event e;
   e.time = t;
-  e.order = Event::pack_order(prio, origin);
-  e.seq = seq;
+  e.priority = prio;
+  e.stamp = Event::make_stamp(origin, seq);
   return e;
 }
 
@@ -47,9 +47,11 @@ TEST_CASE("events are ordered by time, then priority, then origin, then sequence
   CHECK(before(make(1.0, 0, 1, 9), make(1.0, 0, 2, 0)));
   CHECK(before(make(1.0, 0, 1, 3), make(1.0, 0, 1, 4)));
   CHECK_FALSE(before(make(1.0, 0, 1, 4), make(1.0, 0, 1, 4)));
-  CHECK(make(0, -32768, 0, 0).priority() == -32768);
-  CHECK(make(0, 32767, 123456789, 0).priority() == 32767);
-  CHECK(make(0, 7, 123456789, 0).origin() == 123456789u);
+  CHECK(before(make(1.0, 0, 1, Event::kMaxSequence - 1), make(1.0, 0, 2, 0)));
+  CHECK(make(0, -32768, 0, 0).priority == -32768);
+  CHECK(make(0, 7, 12345678, 99).origin() == 12345678u);
+  CHECK(make(0, 7, 12345678, 99).sequence() == 99u);
+  CHECK(make(0, 7, static_cast<LpId>(Event::kMaxLps - 1), Event::kMaxSequence - 1).origin() == Event::kMaxLps - 1);
 }
 
 TEST_CASE("d-ary heap pops in the total order", "[engine][fes]") {
@@ -70,9 +72,9 @@ TEST_CASE("d-ary heap pops in the total order", "[engine][fes]") {
   }
   std::sort(events.begin(), events.end(), before);
   for (const Event& e : events) {
-    REQUIRE(h4.top().seq == e.seq);
-    REQUIRE(h2.top().seq == e.seq);
-    REQUIRE(h8.top().seq == e.seq);
+    REQUIRE(h4.top().stamp == e.stamp);
+    REQUIRE(h2.top().stamp == e.stamp);
+    REQUIRE(h8.top().stamp == e.stamp);
     h4.pop();
     h2.pop();
     h8.pop();
@@ -93,7 +95,7 @@ TEST_CASE("replace_top equals pop then push", "[engine][fes]") {
     a.replace_top(e);
     b.pop();
     b.push(e);
-    REQUIRE(a.top().seq == b.top().seq);
+    REQUIRE(a.top().stamp == b.top().stamp);
   }
 }
 

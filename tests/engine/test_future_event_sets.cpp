@@ -32,7 +32,7 @@ struct Reference {
 };
 
 bool same(const Event& a, const Event& b) {
-  return a.time == b.time && a.order == b.order && a.seq == b.seq && a.target == b.target && a.payload == b.payload;
+  return a.time == b.time && a.priority == b.priority && a.stamp == b.stamp && a.target == b.target && a.payload == b.payload;
 }
 
 // A hold-like workload: after each pop, push 0..2 events at now + delay. Delays mix
@@ -53,10 +53,9 @@ void check_against_reference(std::uint64_t seed, std::size_t initial, std::size_
     else if (u < 0.95) delay = 1e-9 * static_cast<double>(rng.next_u64() % 3);
     else delay = 1000.0 * rng.uniform01();
     e.time = now + delay;
-    e.order = Event::pack_order(static_cast<std::int16_t>(static_cast<int>(rng.next_u64() % 5) - 2),
-                                static_cast<LpId>(rng.next_u64() % 7));
-    e.seq = seq++;
-    e.payload = e.seq;
+    e.priority = static_cast<std::int16_t>(static_cast<int>(rng.next_u64() % 5) - 2);
+    e.stamp = Event::make_stamp(static_cast<LpId>(rng.next_u64() % 7), seq++);
+    e.payload = seq;
     return e;
   };
   for (std::size_t i = 0; i < initial; ++i) {
@@ -101,7 +100,7 @@ TEST_CASE("the ladder queue reused after clear behaves as new", "[engine][fes]")
     for (int i = 0; i < 1000; ++i) {
       Event e;
       e.time = static_cast<double>((i * 7919) % 1000);
-      e.seq = static_cast<std::uint64_t>(i);
+      e.stamp = static_cast<std::uint64_t>(i);
       q.push(e);
     }
     double last = -1;

@@ -73,13 +73,15 @@ class Context {
     emit_at(target, now_ + delay, kind, payload, priority);
   }
   void emit_at(LpId target, SimTime time, std::uint32_t kind, std::uint64_t payload, std::int16_t priority) {
+    if (kind > 0xFFFFu) throw ContractViolation("event kind " + std::to_string(kind) + " is above 65535");
+    if (*seq_ >= Event::kMaxSequence) throw ContractViolation("an LP scheduled more than 2^40 events");
     Event e;
     e.time = time;
-    e.order = Event::pack_order(priority, self_);
-    e.seq = (*seq_)++;
-    e.target = target;
-    e.kind = kind;
+    e.stamp = Event::make_stamp(self_, (*seq_)++);
     e.payload = payload;
+    e.target = target;
+    e.kind = static_cast<std::uint16_t>(kind);
+    e.priority = priority;
     outbox_->push_back(e);
   }
 
@@ -112,6 +114,7 @@ class Simulation {
   }
 
   LpId add(std::unique_ptr<LogicalProcess> lp) {
+    if (lps_.size() + 1 >= Event::kMaxLps) throw ContractViolation("more logical processes than events can address");
     lps_.push_back(std::move(lp));
     return static_cast<LpId>(lps_.size() - 1);
   }
@@ -154,9 +157,9 @@ inline std::uint64_t mix_event(std::uint64_t h, const Event& e) noexcept {
   static_assert(sizeof t == sizeof e.time);
   __builtin_memcpy(&t, &e.time, sizeof t);
   h = step(h, t);
-  h = step(h, e.order);
-  h = step(h, e.seq);
-  h = step(h, (static_cast<std::uint64_t>(e.kind) << 32) | e.target);
+  h = step(h, e.stamp);
+  h = step(h, (static_cast<std::uint64_t>(static_cast<std::uint16_t>(e.priority)) << 48) |
+                  (static_cast<std::uint64_t>(e.kind) << 32) | e.target);
   return step(h, e.payload);
 }
 
