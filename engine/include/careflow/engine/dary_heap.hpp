@@ -35,6 +35,12 @@ class DaryHeap {
   /// Replace the top event by `e` (one sift instead of a pop and a push).
   void replace_top(const Event& e) { sift_down(e); }
 
+  /// Moves every event, in no particular order, to the end of `out`; the heap is then empty.
+  void drain_into(std::vector<Event>& out) {
+    out.insert(out.end(), heap_.begin(), heap_.end());
+    heap_.clear();
+  }
+
   bool empty() const noexcept { return heap_.empty(); }
   std::size_t size() const noexcept { return heap_.size(); }
   void clear() noexcept { heap_.clear(); }

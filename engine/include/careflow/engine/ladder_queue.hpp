@@ -45,9 +45,18 @@ class LadderQueue {
   /// pending events a rung's buckets are split again, which costs one more sequential move
   /// instead of a cache miss per event.
   static constexpr std::size_t kMaxBuckets = 2048;
+  /// Most events the bottom heap holds while there are no rungs before it is spilled to the top.
+  static constexpr std::size_t kMaxBottom = 1024;
 
   void push(const Event& e) {
     ++size_;
+    // Small queues live in the bottom heap alone (no rung, nothing in the top): the top then
+    // starts after the latest of them, which keeps every bottom event before every top event.
+    if (rungs_ == 0 && top_.empty() && bottom_.size() < kSplitThreshold) {
+      bottom_.push(e);
+      if (!(e.time < top_start_)) top_start_ = std::nextafter(e.time, std::numeric_limits<SimTime>::infinity());
+      return;
+    }
     if (e.time >= top_start_) {
       if (top_.empty()) {
         top_min_ = top_max_ = e.time;
@@ -68,6 +77,9 @@ class LadderQueue {
       }
     }
     bottom_.push(e);
+    // With no rungs left, events before a far top start pile up in the bottom heap: hand them
+    // all to the top (they precede every event there), to be spread over a new rung.
+    if (rungs_ == 0 && bottom_.size() > kMaxBottom) spill();
   }
 
   const Event& top() const {
@@ -83,6 +95,11 @@ class LadderQueue {
 
   /// Replace the earliest event by `e` (the executor's hold operation).
   void replace_top(const Event& e) {
+    if (rungs_ == 0 && top_.empty()) {  // a small queue: one sift in the bottom heap
+      bottom_.replace_top(e);
+      if (!(e.time < top_start_)) top_start_ = std::nextafter(e.time, std::numeric_limits<SimTime>::infinity());
+      return;
+    }
     pop();
     push(e);
   }
@@ -130,6 +147,17 @@ class LadderQueue {
       n = next = count = 0;
     }
   };
+
+  void spill() {
+    const std::size_t first = top_.size();
+    bottom_.drain_into(top_);
+    if (first == 0) top_min_ = top_max_ = top_.front().time;
+    for (std::size_t i = first; i < top_.size(); ++i) {
+      top_min_ = std::min(top_min_, top_[i].time);
+      top_max_ = std::max(top_max_, top_[i].time);
+    }
+    top_start_ = -std::numeric_limits<SimTime>::infinity();
+  }
 
   // Moves the next events into the (empty) bottom.
   void refill() {
