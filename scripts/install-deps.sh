@@ -10,6 +10,7 @@ packages=(
   python3-numpy python3-pandas python3-h5py python3-pytest python3-xarray python3-yaml
   pybind11-dev python3-pybind11 python3-dev python3-matplotlib
   python3-nbclient python3-nbformat python3-ipykernel jupyter-nbconvert python3-notebook
+  chromium ffmpeg fonts-dejavu-core
 )
 
 missing=()
