@@ -37,8 +37,11 @@
   }
   function ci(c, unit) {
     if (!c || !fin(c.mean)) return "–";
-    var f = unit === "£" ? money : function (x) { return fmt(x); };
-    return f(c.mean) + (fin(c.hw) ? " ± " + f(c.hw).replace("−", "") : "");
+    if (unit === "£") {
+      if (Math.abs(c.mean) < 1e6) return money(c.mean) + (fin(c.hw) ? " ± " + money(Math.abs(c.hw)) : "");
+      return money(c.mean) + (fin(c.hw) ? " ± " + fmt(Math.abs(c.hw) / 1e6, 2) + "m" : "");
+    }
+    return fmt(c.mean) + (fin(c.hw) ? " ± " + fmt(Math.abs(c.hw)) : "");
   }
   function section(title, note) {
     var s = el("section", {}, null, main);
@@ -246,9 +249,9 @@
         if (target && mine && fin(mine.ci.mean)) marks.push((target.higher_is_better ? mine.ci.mean >= target.value : mine.ci.mean <= target.value) ? "✓" : "✗");
       });
       el("td", {}, target ? (target.higher_is_better ? "≥ " : "≤ ") + fmt(target.value) : "–", tr);
-      var mk = el("td", {}, marks.join(" "), tr);
+      var mk = el("td", {}, marks.join("  "), tr);
       mk.className = marks.indexOf("✗") >= 0 ? "up" : "down";
-      el("td", { style: "text-align:left" }, target ? target.source : "", tr);
+      el("td", { class: "wrap", style: "text-align:left" }, target ? target.source : "", tr);
     });
   })();
 
