@@ -552,6 +552,7 @@ int animate(const PresentArgs& a) {
     if (ext != ".mp4" && ext != ".gif") throw BadInput("--video " + v + ": give a file ending in .mp4 or .gif");
     check_output(v);
   }
+  if (!a.videos.empty()) careflow::viz::check_video_tools(a.video);  // before anything is written
   careflow::io::ReadOptions ro;
   const auto runs = read_runs(a, ro);
   careflow::viz::AnimationOptions opt;

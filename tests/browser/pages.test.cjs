@@ -71,6 +71,14 @@ async function open(name) {
   return { page, seen, context };
 }
 
+test("the network guard sees a request when a page makes one (control)", async () => {
+  fs.writeFileSync(file("control.html"), '<!DOCTYPE html><title>x</title><img src="http://example.invalid/x.png">');
+  const { page, seen, context } = await open("control.html");
+  await page.waitForLoadState("load");
+  assert.ok(seen.requests.some((u) => u.startsWith("http://example.invalid/")), `seen: ${seen.requests}`);
+  await context.close();
+});
+
 test("the animation opens offline, with no console errors and no network requests", async () => {
   const { page, seen, context } = await open("flows.html");
   await page.waitForFunction(() => window.careflow && window.careflow.drawn());
@@ -180,8 +188,9 @@ test("bad input: exit status 2 and a clear message; a missing browser is named",
   r = careflow(["animate", file("a.h5"), "--out", path.join(dir, "no-such-dir", "x.html")]);
   assert.equal(r.status, 2);
   assert.ok(!fs.existsSync(file("x.html")), "nothing written");
-  r = careflow(["animate", file("a.h5"), "--video", file("v.mp4")], { CAREFLOW_CHROMIUM: path.join(dir, "no-chromium") });
+  r = careflow(["animate", file("a.h5"), "--out", file("y.html"), "--video", file("v.mp4")],
+               { CAREFLOW_CHROMIUM: path.join(dir, "no-chromium") });
   assert.equal(r.status, 1);
-  assert.match(r.err, /needs a headless chromium/);
-  assert.ok(!fs.existsSync(file("v.mp4")));
+  assert.match(r.err, /needs a headless chromium: install the Debian package `chromium`/);
+  assert.ok(!fs.existsSync(file("v.mp4")) && !fs.existsSync(file("y.html")), "nothing written");
 });

@@ -117,6 +117,28 @@ struct TempDir {
 
 }  // namespace
 
+namespace {
+
+struct Tools {
+  std::string chromium, ffmpeg;
+};
+
+Tools find_tools(const VideoOptions& opt) {
+  Tools t;
+  t.chromium = find_program(opt.chromium, "CAREFLOW_CHROMIUM", {"chromium", "chromium-browser", "google-chrome"});
+  if (t.chromium.empty())
+    throw MissingTool("video export needs a headless chromium: install the Debian package `chromium` "
+                      "(or set CAREFLOW_CHROMIUM to the browser's path)");
+  t.ffmpeg = find_program(opt.ffmpeg, "CAREFLOW_FFMPEG", {"ffmpeg"});
+  if (t.ffmpeg.empty())
+    throw MissingTool("video export needs ffmpeg: install the Debian package `ffmpeg` (or set CAREFLOW_FFMPEG to its path)");
+  return t;
+}
+
+}  // namespace
+
+void check_video_tools(const VideoOptions& opt) { find_tools(opt); }
+
 void render_video(const std::vector<io::StoredRun>& runs, const AnimationOptions& anim, const VideoOptions& opt,
                   const std::vector<std::string>& outputs) {
   for (const std::string& o : outputs) {
@@ -124,13 +146,9 @@ void render_video(const std::vector<io::StoredRun>& runs, const AnimationOptions
     if (ext != ".mp4" && ext != ".gif") throw std::invalid_argument("--video " + o + ": give a file ending in .mp4 or .gif");
     check_output_path(o);
   }
-  const std::string chromium = find_program(opt.chromium, "CAREFLOW_CHROMIUM", {"chromium", "chromium-browser", "google-chrome"});
-  if (chromium.empty())
-    throw MissingTool("video export needs a headless chromium: install the Debian package `chromium` "
-                      "(or set CAREFLOW_CHROMIUM to the browser's path)");
-  const std::string ffmpeg = find_program(opt.ffmpeg, "CAREFLOW_FFMPEG", {"ffmpeg"});
-  if (ffmpeg.empty())
-    throw MissingTool("video export needs ffmpeg: install the Debian package `ffmpeg` (or set CAREFLOW_FFMPEG to its path)");
+  const Tools tools = find_tools(opt);
+  const std::string& chromium = tools.chromium;
+  const std::string& ffmpeg = tools.ffmpeg;
   if (!(opt.seconds > 0) || opt.fps < 1) throw std::invalid_argument("the video needs a positive length and frame rate");
 
   TempDir tmp;

@@ -56,6 +56,10 @@ class MissingTool : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Throws MissingTool (saying what to install) unless chromium and ffmpeg are found; meant to be
+/// called before anything is written.
+void check_video_tools(const VideoOptions& opt);
+
 /// Renders the animation frame by frame in headless chromium and encodes each output with
 /// ffmpeg: ".mp4" (H.264) or ".gif" (by the extension). Each output is written atomically.
 void render_video(const std::vector<io::StoredRun>& runs, const AnimationOptions& anim, const VideoOptions& opt,
