@@ -659,7 +659,8 @@ int main(int argc, char** argv) {
   animate_cmd->add_option("results", aa.results, "Results file of `careflow run --out`")->required();
   animate_cmd->add_option("--compare,-c", aa.compare, "A second results file, shown side by side on the same clock");
   animate_cmd->add_option("--out,-o", aa.out, "HTML file to write (self-contained, works offline; written atomically)");
-  animate_cmd->add_option("--video", aa.videos, "Also render a video for slides: FILE.mp4 or FILE.gif (repeatable; needs chromium and ffmpeg)");
+  animate_cmd->add_option("--video", aa.videos, "Also render a video for slides: FILE.mp4 or FILE.gif (repeatable; needs chromium and ffmpeg)")
+      ->allow_extra_args(false);  // one file per --video, so a positional after it stays positional
   animate_cmd->add_option("--video-seconds", aa.video.seconds, "Length of the video, covering the whole reported period")
       ->capture_default_str()->check(CLI::Range(0.2, 600.0));
   animate_cmd->add_option("--fps", aa.video.fps, "Video frames per second")->capture_default_str()->check(CLI::Range(1, 60));
@@ -670,7 +671,8 @@ int main(int argc, char** argv) {
   report_cmd->add_option("results", pa.results, "Results file of `careflow run --out` (the base)")->required();
   report_cmd->add_option("--compare,-c", pa.compare, "A second results file, compared with the base (paired by replication when the seeds match)");
   report_cmd->add_option("--out,-o", pa.out, "HTML file to write (self-contained; written atomically)")->required();
-  report_cmd->add_option("--target", pa.targets, "Target for an indicator, NAME=VALUE[:higher|lower] (repeatable; defaults: England reference values)");
+  report_cmd->add_option("--target", pa.targets, "Target for an indicator, NAME=VALUE[:higher|lower] (repeatable; defaults: England reference values)")
+      ->allow_extra_args(false);
 
   try {
     app.parse(argc, argv);

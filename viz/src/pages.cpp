@@ -9,9 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>

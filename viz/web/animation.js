@@ -150,7 +150,6 @@
       g.font = "11px " + FONT; g.fillStyle = "#52606d";
       g.fillText(fitText(TIER_NOTE[c.tier] || "", c.w - 8), c.x + c.w / 2, y0 + 66);
     });
-    // arrows between tiers: the direction of step changes
     g.textAlign = "left";
     var w0 = weekIndex(sc, t), wFrom = Math.max(0, w0 - BADGE_WEEKS + 1);
     // service boxes, queue bars and badges
