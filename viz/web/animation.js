@@ -202,15 +202,20 @@
       var parts = key.split(":"), b = L.boxes[+parts[0]];
       if (!b) return;
       var waiting = parts[1] === "w", list = perBox[key];
-      var areaX = waiting ? b.x + 11 : b.x + 11 + (b.w - 16) / 2, areaW = (b.w - 22) / 2, areaY = b.y + 40, areaH = b.h - 44;
+      var areaX = waiting ? b.x + 11 : b.x + 11 + (b.w - 16) / 2, areaW = (b.w - 22) / 2, areaY = b.y + 40;
+      var areaH = b.h - 44 - (b.h >= 56 ? 12 : 0);  // keep clear of the agency's name at the foot
       var per = Math.max(1, Math.floor(areaW / 8)), rows = Math.max(1, Math.floor(areaH / 8)), cap = per * rows;
+      if (list.length > cap) cap = Math.max(0, cap - 4);  // room for "+n" in the last slots
       list.forEach(function (step, j) {
         if (j >= cap) return;
         var cx = areaX + 4 + (j % per) * 8, cy = areaY + 4 + Math.floor(j / per) * 8;
         var colour = step > 0 ? C_UP : step < 0 ? C_DOWN : (waiting ? C_WAIT : C_SERVE);
         dot(cx, cy, 3, colour, step > 0 ? "rgba(208,2,27,.25)" : step < 0 ? "rgba(27,158,75,.25)" : null);
       });
-      if (list.length > cap) { g.fillStyle = "#1f2933"; g.font = "10px " + FONT; g.fillText("+" + (list.length - cap), areaX + areaW - 18, b.y + b.h - 3); }
+      if (list.length > cap) {
+        g.fillStyle = "#1f2933"; g.font = "bold 10px " + FONT;
+        g.fillText("+" + (list.length - cap), areaX + 1 + (cap % per) * 8, areaY + 8 + Math.floor(cap / per) * 8);
+      }
     });
     movers.forEach(function (m) {
       var at = m[0], to = L.boxes[at.service], from = at.from >= 0 ? L.boxes[at.from] : null;
@@ -273,6 +278,14 @@
       panels.push(drawPanel(sc, k, k * pw, 34, pw, H - 34, t));
       if (k > 0) { g.strokeStyle = "#52606d"; g.lineWidth = 2; g.beginPath(); g.moveTo(k * pw, 34); g.lineTo(k * pw, H); g.stroke(); }
     });
+    // legend along the foot of the frame, so that a screenshot or a video explains itself
+    var lx = 12, ly = H - 10;
+    g.font = "12px " + FONT; g.textAlign = "left";
+    [[C_WAIT, "waiting"], [C_SERVE, "in service"], [C_MOVE, "handed on"], [C_UP, "stepped up (last 6 weeks)"], [C_DOWN, "stepped down"]].forEach(function (k) {
+      dot(lx + 4, ly - 4, 4, k[0]); g.fillStyle = "#1f2933"; g.fillText(k[1], lx + 12, ly); lx += g.measureText(k[1]).width + 30;
+    });
+    g.fillStyle = C_WAIT; g.fillRect(lx, ly - 9, 22, 8); g.fillStyle = "#1f2933";
+    g.fillText("everyone waiting (bar, number)   ▲▼ step changes at a service in the last 4 weeks   dots: tracked people", lx + 28, ly);
     // clock strip across the top of the frame, so that video frames carry the date
     g.fillStyle = "#1f2933"; g.fillRect(0, 0, W, 34);
     g.fillStyle = "#ffffff"; g.font = "bold 18px " + FONT; g.textAlign = "left";
