@@ -9,10 +9,13 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <map>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "careflow/engine/statistics.hpp"
+#include "careflow/io/hdf5_reader.hpp"
 #include "careflow/io/hdf5_results.hpp"
 #include "careflow/models/care_model.hpp"
 #include "careflow/models/advice.hpp"
@@ -21,6 +24,7 @@
 #include "careflow/models/default_scenario.hpp"
 #include "careflow/models/scenario_loader.hpp"
 #include "careflow/models/transforms.hpp"
+#include "careflow/viz/pages.hpp"
 
 namespace {
 
@@ -40,6 +44,7 @@ struct RunArgs {
   bool use_advice = false;  // ... and run again with it
   std::string advice_metric = "costs/spend_per_year";
   double precision = 0.01;
+  std::int64_t tracked_people = -1;  // >= 0: overrides the scenario's run.tracked_people
 };
 
 void print_advice(const models::Scenario& s, const models::Advice& a) {
@@ -193,7 +198,8 @@ int run(const RunArgs& a) {
     }
   }
   const models::Scenario loaded = load(a.scenario, a.transforms);
-  const models::Scenario s = models::apply_options(loaded, a.options);
+  models::Scenario s = models::apply_options(loaded, a.options);
+  if (a.tracked_people >= 0) s.tracked_people = static_cast<std::uint32_t>(a.tracked_people);
   print_warnings(models::validate_scenario(s));
   models::CareRunOptions opt = a.options;
   opt.episodes_all_replications = a.all_episodes;
@@ -502,6 +508,89 @@ int validate(const std::string& path) {
   return 0;
 }
 
+// ---------------------------------------------------------------- animate and report
+
+struct PresentArgs {
+  std::string results;
+  std::string compare;  // a second results file, shown beside / against the first
+  std::string out;
+  std::vector<std::string> videos;
+  careflow::viz::VideoOptions video;
+  std::string start_date;
+  std::vector<std::string> targets;  // NAME=VALUE
+};
+
+std::vector<careflow::io::StoredRun> read_runs(const PresentArgs& a, const careflow::io::ReadOptions& opt) {
+  std::vector<careflow::io::StoredRun> runs;
+  try {
+    runs.push_back(careflow::io::read_results_hdf5(a.results, opt));
+    if (!a.compare.empty()) runs.push_back(careflow::io::read_results_hdf5(a.compare, opt));
+  } catch (const careflow::io::ResultsFileError& e) {
+    throw BadInput(e.what());
+  }
+  return runs;
+}
+
+void check_output(const std::string& path) {
+  try {
+    careflow::viz::check_output_path(path);
+  } catch (const std::exception& e) {
+    throw BadInput(e.what());
+  }
+}
+
+std::string size_text(std::size_t bytes) {
+  return bytes >= (1u << 20) ? fmt::format("{:.1f} MB", static_cast<double>(bytes) / (1 << 20))
+                             : fmt::format("{:.0f} kB", static_cast<double>(bytes) / 1024);
+}
+
+int animate(const PresentArgs& a) {
+  if (a.out.empty() && a.videos.empty()) throw BadInput("animate: give --out FILE.html and/or --video FILE.mp4|.gif");
+  if (!a.start_date.empty() && !std::regex_match(a.start_date, std::regex(R"(\d{4}-\d{2}-\d{2})")))
+    throw BadInput("--start-date: expected YYYY-MM-DD, found '" + a.start_date + "'");
+  if (!a.out.empty()) check_output(a.out);
+  for (const std::string& v : a.videos) {
+    const std::string ext = std::filesystem::path(v).extension().string();
+    if (ext != ".mp4" && ext != ".gif") throw BadInput("--video " + v + ": give a file ending in .mp4 or .gif");
+    check_output(v);
+  }
+  if (!a.videos.empty()) careflow::viz::check_video_tools(a.video);  // before anything is written
+  careflow::io::ReadOptions ro;
+  const auto runs = read_runs(a, ro);
+  careflow::viz::AnimationOptions opt;
+  opt.start_date = a.start_date;
+  if (!a.out.empty()) {
+    const std::string page = careflow::viz::animation_html(runs, opt);
+    careflow::viz::write_file_atomically(a.out, page);
+    fmt::print("Animation written to {} ({})\n", a.out, size_text(page.size()));
+  }
+  if (!a.videos.empty()) {
+    careflow::viz::render_video(runs, opt, a.video, a.videos);
+    for (const std::string& v : a.videos)
+      fmt::print("Video written to {} ({:.0f} s at {} frames per second)\n", v, a.video.seconds, a.video.fps);
+  }
+  return 0;
+}
+
+int report(const PresentArgs& a) {
+  check_output(a.out);
+  auto targets = careflow::viz::default_targets();
+  for (const std::string& t : a.targets) {
+    const std::regex form(R"(([A-Za-z0-9_]+)=(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)(?::(higher|lower))?)");
+    std::smatch m;
+    if (!std::regex_match(t, m, form)) throw BadInput("--target '" + t + "': expected NAME=VALUE or NAME=VALUE:higher|lower");
+    careflow::viz::Target& x = targets[m[1]];
+    x.value = std::stod(m[2]);
+    if (m[3].matched) x.higher_is_better = m[3] == "higher";
+    x.source = "given with --target";
+  }
+  const auto runs = read_runs(a, {});
+  const std::string page = careflow::viz::report_html(runs[0], runs.size() > 1 ? &runs[1] : nullptr, targets);
+  careflow::viz::write_file_atomically(a.out, page);
+  fmt::print("Report written to {} ({})\n", a.out, size_text(page.size()));
+  return 0;
+}
+
 }  // namespace
 
 // The options every simulating command shares; `min_replications` is 2 where intervals are the point.
@@ -531,6 +620,9 @@ int main(int argc, char** argv) {
                     "Keep figures and weekly series only: no episodes, step changes, delays or tracks (very large runs)")
       ->excludes("--all-episodes");
   run_cmd->add_flag("--json", ra.json, "Print the summary as JSON instead of tables");
+  run_cmd->add_option("--track", ra.tracked_people,
+                      "People whose moves are recorded for `careflow animate` (default: the scenario's run.tracked_people)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{10000000}));
   run_cmd->add_flag("--quiet,-q", ra.quiet, "Print nothing on success");
 
   run_cmd->add_option("--transform,-t", ra.transforms,
@@ -567,6 +659,26 @@ int main(int argc, char** argv) {
   CLI::App* validate_cmd = app.add_subcommand("validate", "Check a scenario and show each service's expected load");
   validate_cmd->add_option("scenario", vpath, "Scenario file (YAML); omit for the embedded default");
 
+  PresentArgs aa;
+  CLI::App* animate_cmd = app.add_subcommand("animate", "Write the animation of a run (people flowing between tiers, queues, money) as one offline HTML file, and/or a video");
+  animate_cmd->add_option("results", aa.results, "Results file of `careflow run --out`")->required();
+  animate_cmd->add_option("--compare,-c", aa.compare, "A second results file, shown side by side on the same clock");
+  animate_cmd->add_option("--out,-o", aa.out, "HTML file to write (self-contained, works offline; written atomically)");
+  animate_cmd->add_option("--video", aa.videos, "Also render a video for slides: FILE.mp4 or FILE.gif (repeatable; needs chromium and ffmpeg)")
+      ->allow_extra_args(false);  // one file per --video, so a positional after it stays positional
+  animate_cmd->add_option("--video-seconds", aa.video.seconds, "Length of the video, covering the whole reported period")
+      ->capture_default_str()->check(CLI::Range(0.2, 600.0));
+  animate_cmd->add_option("--fps", aa.video.fps, "Video frames per second")->capture_default_str()->check(CLI::Range(1, 60));
+  animate_cmd->add_option("--start-date", aa.start_date, "Calendar date the reported period starts (YYYY-MM-DD), to show dates");
+
+  PresentArgs pa;
+  CLI::App* report_cmd = app.add_subcommand("report", "Write a self-contained HTML report with charts of a run, or of two runs compared");
+  report_cmd->add_option("results", pa.results, "Results file of `careflow run --out` (the base)")->required();
+  report_cmd->add_option("--compare,-c", pa.compare, "A second results file, compared with the base (paired by replication when the seeds match)");
+  report_cmd->add_option("--out,-o", pa.out, "HTML file to write (self-contained; written atomically)")->required();
+  report_cmd->add_option("--target", pa.targets, "Target for an indicator, NAME=VALUE[:higher|lower] (repeatable; defaults: England reference values)")
+      ->allow_extra_args(false);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -579,9 +691,14 @@ int main(int argc, char** argv) {
     if (compare_cmd->parsed()) return compare(ca);
     if (sweep_cmd->parsed()) return sweep(sa);
     if (transforms_cmd->parsed()) return list_transforms();
+    if (animate_cmd->parsed()) return animate(aa);
+    if (report_cmd->parsed()) return report(pa);
   } catch (const BadInput& e) {
     fmt::print(stderr, "careflow: error: {}\n", e.what());
     return 2;
+  } catch (const careflow::viz::MissingTool& e) {
+    fmt::print(stderr, "careflow: error: {}\n", e.what());
+    return 1;
   } catch (const models::ScenarioError& e) {
     fmt::print(stderr, "careflow: error: {}\n", e.what());
     return 2;
