@@ -47,6 +47,8 @@ class LadderQueue {
   static constexpr std::size_t kMaxBuckets = 2048;
   /// Most events the bottom heap holds while there are no rungs before it is spilled to the top.
   static constexpr std::size_t kMaxBottom = 1024;
+  /// Storage a consumed bucket keeps for reuse (events).
+  static constexpr std::size_t kKeptBucketCapacity = 16;
 
   void push(const Event& e) {
     ++size_;
@@ -143,10 +145,22 @@ class LadderQueue {
     }
 
     void reset() noexcept {
-      for (std::size_t b = next; b < n; ++b) buckets[b].clear();
+      for (std::size_t b = next; b < n; ++b) release(buckets[b]);
       n = next = count = 0;
     }
   };
+
+  // Empties a consumed bucket. A bucket keeps its storage for the next rung (no allocation in the
+  // steady state) unless it grew large once: then the storage is freed, so that memory follows
+  // the events pending now, not the largest bucket ever seen (the cost of the reallocation is
+  // spread over the many events that made it large).
+  static void release(std::vector<Event>& bucket) {
+    if (bucket.capacity() > kKeptBucketCapacity) {
+      std::vector<Event>().swap(bucket);
+    } else {
+      bucket.clear();
+    }
+  }
 
   void spill() {
     const std::size_t first = top_.size();
@@ -176,7 +190,8 @@ class LadderQueue {
         rung.prepare(lo, hi, top_.size());
         for (const Event& e : top_) rung.buckets[rung.bucket_of(e.time)].push_back(e);
         rung.count = top_.size();
-        top_.clear();
+        // The events now live in the rung: free the top's storage rather than hold both.
+        std::vector<Event>().swap(top_);
         rungs_ = 1;
       }
       Rung& rung = rung_[rungs_ - 1];
@@ -200,13 +215,13 @@ class LadderQueue {
           finer.prepare(lo, hi, bucket.size());
           for (const Event& e : bucket) finer.buckets[finer.bucket_of(e.time)].push_back(e);
           finer.count = bucket.size();
-          bucket.clear();
+          release(bucket);
           ++rungs_;
           continue;
         }
       }
       for (const Event& e : bucket) bottom_.push(e);
-      bucket.clear();
+      release(bucket);
       return;
     }
   }
