@@ -87,6 +87,7 @@ struct ReplicationResult {
   std::uint64_t replication = 0;
   std::uint64_t events = 0;
   std::uint64_t fingerprint = 0;
+  std::uint64_t invariant_checks = 0;  // times people and money were found conserved (weekly and at the end); not saved
   std::vector<double> metric_values;  // aligned with RunResult::metric_ids
   std::vector<EpisodeRecord> episodes;
   std::vector<StepChangeRecord> step_changes;
