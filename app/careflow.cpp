@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -545,7 +546,17 @@ void add_run_options(CLI::App* cmd, models::CareRunOptions& o, const std::string
   cmd->add_option("--threads,-j", o.threads, "Threads (default: all cores); results do not depend on it");
 }
 
+// SIGINT, SIGTERM, SIGHUP: remove a results file being written (the target keeps its previous
+// contents: files are renamed into place only when complete), then die of the same signal, so
+// the caller still sees how the program ended.
+extern "C" void on_terminating_signal(int sig) {
+  careflow::io::remove_partial_output();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
 int main(int argc, char** argv) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_terminating_signal);
   CLI::App app{"careflow — discrete-event simulation of health and social care flows.\n"
                "Exit status: 0 success, 1 run failure, 2 bad input."};
   app.require_subcommand(1);
