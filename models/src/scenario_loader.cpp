@@ -9,6 +9,7 @@
 
 #include "careflow/models/transforms.hpp"
 
+#include <yaml-cpp/depthguard.h>  // YAML::DeepRecursion
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -301,7 +302,22 @@ std::size_t check_text(const std::string& text, const std::string& file) {
 // ---------------------------------------------------------------------------------------
 // yaml-cpp → our tree.
 
-Node convert(const YAML::Node& y, const std::string& file, int fallback_line, const std::string& path) {
+/// Values read from one file so far. YAML aliases (*name) repeat what they refer to, and
+/// copying them into our tree multiplies: nine aliases of nine aliases ... of a list is a
+/// 200-byte file that expands to a billion values ("billion laughs"). A scenario has a few
+/// thousand values; past kMaxNodes the file is refused instead of exhausting memory.
+struct NodeBudget {
+  std::size_t used = 0;
+};
+constexpr std::size_t kMaxNodes = 200'000;
+
+Node convert(const YAML::Node& y, const std::string& file, int fallback_line, const std::string& path,
+             NodeBudget& budget) {
+  if (++budget.used > kMaxNodes)
+    fail(file, y.Mark().line >= 0 ? y.Mark().line + 1 : fallback_line, path,
+         "the file expands to more than " + std::to_string(kMaxNodes) +
+             " values (YAML aliases such as *name repeat what they refer to, and aliases of aliases multiply); "
+             "a scenario is far smaller");
   Node n;
   n.file = file;
   n.line = y.Mark().line >= 0 ? y.Mark().line + 1 : fallback_line;
@@ -320,7 +336,7 @@ Node convert(const YAML::Node& y, const std::string& file, int fallback_line, co
       n.type = Node::Type::Sequence;
       std::size_t i = 0;
       for (const YAML::Node& item : y) {
-        n.items.push_back(convert(item, file, n.line, at_index(path, i)));
+        n.items.push_back(convert(item, file, n.line, at_index(path, i), budget));
         ++i;
       }
       break;
@@ -335,7 +351,7 @@ Node convert(const YAML::Node& y, const std::string& file, int fallback_line, co
           fail(file, key_line, join(path, key),
                "field '" + key + "' appears twice in the same map (first on line " + std::to_string(prev->key_line) +
                    "); keep one");
-        n.entries.push_back(Entry{key, key_line, convert(kv.second, file, key_line, join(path, key))});
+        n.entries.push_back(Entry{key, key_line, convert(kv.second, file, key_line, join(path, key), budget)});
       }
       break;
   }
@@ -1354,13 +1370,19 @@ Node load_tree(const std::string& text, const std::string& file, const fs::path&
   YAML::Node doc;
   try {
     doc = YAML::Load(text.c_str() + start);
+  } catch (const YAML::DeepRecursion& e) {
+    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
+    fail(file, line, field_at_line(std::string_view(text).substr(start), line),
+         "brackets or indentation nested more than " + std::to_string(e.depth()) +
+             " levels deep; a scenario nests a few levels (is a bracket left open, or repeated?)");
   } catch (const YAML::Exception& e) {
     const int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
     fail(file, line, field_at_line(std::string_view(text).substr(start), line),
          "YAML syntax error: " + e.msg +
              " (the mistake may be on this line or just before it: indentation, an unclosed bracket or quote, a tab)");
   }
-  Node root = convert(doc, file, 1, "");
+  NodeBudget budget;
+  Node root = convert(doc, file, 1, "", budget);
   if (root.type == Node::Type::Null)
     fail(file, 1, "careflow",
          std::string(text.find_first_not_of(" \t\r\n", start) == std::string::npos ? "the file is empty"
