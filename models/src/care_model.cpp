@@ -275,7 +275,7 @@ class CareLp final : public LogicalProcess {
 
   // ---- results -------------------------------------------------------------------------
   void collect(std::vector<double>& v) const;
-  void check_invariants() const;
+  void check_invariants();  // throws std::runtime_error naming what is not conserved
 
  private:
   // ---- arrivals --------------------------------------------------------------------------
@@ -873,6 +873,9 @@ class CareLp final : public LogicalProcess {
   void weekly(Context& ctx) {
     const double now = ctx.now();
     record_week(now);
+    // People and money are conserved throughout, not only at the end: a leak that cancels out
+    // by the horizon, or an overflow in a 50-year run, is caught in the week it happens.
+    check_invariants();
     if (now + kWeek <= horizon_ + 1e-9) ctx.schedule(kWeek, kWeekly, 0, 10);
   }
 
@@ -1136,7 +1139,8 @@ void metrics(const Scenario& s, const CareLp* lp, Emit&& emit) {
   emit(MetricId{"invariants", "people_exited", "", "people"}, val([&] { return T->exited; }));
 }
 
-void CareLp::check_invariants() const {
+void CareLp::check_invariants() {
+  ++out_.invariant_checks;
   std::uint64_t present = 0;
   std::vector<std::uint64_t> waiting(s_.services.size(), 0), serving(s_.services.size(), 0);
   people_.for_each([&](const Person& p) {
