@@ -1,8 +1,10 @@
 #include "careflow/engine/worker_team.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <tbb/blocked_range.h>
+#include <tbb/info.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
 #include <tbb/task_arena.h>
@@ -10,7 +12,10 @@
 namespace careflow {
 
 struct WorkerTeam::Arena {
-  explicit Arena(unsigned threads) : arena(static_cast<int>(threads)) {}
+  // No more threads than the machine runs at once: oneTBB would refuse the extra workers
+  // anyway (with a warning), and results do not depend on the number of threads.
+  explicit Arena(unsigned threads)
+      : arena(std::min(static_cast<int>(threads), std::max(1, tbb::info::default_concurrency()))) {}
   tbb::task_arena arena;
 };
 

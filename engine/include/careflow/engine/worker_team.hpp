@@ -10,7 +10,8 @@ namespace careflow {
 
 class WorkerTeam {
  public:
-  /// A team of `threads` >= 1 threads (the calling thread is one of them).
+  /// A team of `threads` >= 1 threads (the calling thread is one of them), at most as many as
+  /// the machine runs at once.
   explicit WorkerTeam(unsigned threads);
   ~WorkerTeam();
   WorkerTeam(const WorkerTeam&) = delete;
