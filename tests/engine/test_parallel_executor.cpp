@@ -106,11 +106,14 @@ Outcome run_sequential(const Build& build, double lookahead, double until) {
   return o;
 }
 
+// min_window 0: every window on the team's threads, however small (the test models' windows
+// are small); the default runs small windows on the calling thread.
 Outcome run_parallel(const Build& build, double lookahead, double until, unsigned threads,
-                     const std::vector<std::uint32_t>& partition) {
+                     const std::vector<std::uint32_t>& partition, std::uint64_t min_window = 0) {
   Simulation sim(11, 2, lookahead);
   build(sim);
   ParallelExecutor<> exec(sim, threads, partition);
+  exec.set_min_window_for_threads(min_window);
   Outcome o{exec.run(until), {}};
   o.hashes = exec.lp_hashes();
   return o;
@@ -148,6 +151,11 @@ void check_identical(const Build& build, std::size_t lps, double lookahead, doub
       CHECK(par.stats.fingerprint == seq.stats.fingerprint);
       CHECK(par.hashes == seq.hashes);
     }
+    INFO(name << ", 2 threads, small windows on one thread");
+    const Outcome mixed = run_parallel(build, lookahead, until, 2, partition, 40);
+    CHECK(mixed.stats.events == seq.stats.events);
+    CHECK(mixed.stats.fingerprint == seq.stats.fingerprint);
+    CHECK(mixed.hashes == seq.hashes);
   }
 }
 

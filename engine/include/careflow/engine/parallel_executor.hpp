@@ -114,15 +114,20 @@ class ParallelExecutor {
       stats.peak_pending += part.fes.size();
     }
     unsigned parity = 0;
+    std::uint64_t processed = 0, last_window = 0, windows = 0;
     SimTime bound = 0;
     auto window = [&](std::size_t p) { process_window(static_cast<std::uint32_t>(p), parity, bound, until); };
     for (;;) {
       SimTime start = kForever;
       std::size_t pending = 0;
+      std::uint64_t events = 0;
       for (const Partition& part : parts_) {
         start = std::min(start, part.next);
         pending += part.fes.size() + part.sent;
+        events += part.events;
       }
+      last_window = events - processed;
+      processed = events;
       stats.peak_pending = std::max(stats.peak_pending, pending);
       if (!(start < kForever) || start > until) break;  // nothing left, or nothing left by `until`
       bound = start + lookahead;
@@ -130,7 +135,13 @@ class ParallelExecutor {
       if (!(bound > start))
         throw ContractViolation("ParallelExecutor: the lookahead " + std::to_string(lookahead) +
                                 " is below the resolution of simulated time at " + std::to_string(start));
-      team_.for_each(parts, window);
+      // A window about as small as the last one costs less on this thread alone than a barrier
+      // (the order in which partitions run within a window does not matter to the results).
+      if (windows++ > 0 && last_window < min_window_for_threads_) {
+        for (std::uint32_t p = 0; p < parts; ++p) window(p);
+      } else {
+        team_.for_each(parts, window);
+      }
       parity ^= 1u;
     }
 
@@ -163,6 +174,11 @@ class ParallelExecutor {
 
   const std::vector<std::uint64_t>& lp_hashes() const noexcept { return hashes_; }
   unsigned threads() const noexcept { return team_.threads(); }
+
+  /// Windows are run on the calling thread alone while the previous window processed fewer
+  /// events than this (default 256: a barrier costs about as much as a few dozen events);
+  /// 0: always on the team. Results are the same either way.
+  void set_min_window_for_threads(std::uint64_t events) noexcept { min_window_for_threads_ = events; }
 
  private:
   struct LpSlot {
@@ -250,7 +266,8 @@ class ParallelExecutor {
   WorkerTeam team_;
   std::vector<std::uint32_t> partition_;   // LP -> partition (read-only during a run)
   std::vector<std::uint32_t> local_index_;  // LP -> index in its partition's slots
-  bool contiguous_ = false;                 // every partition a range of LPs, in LP order
+  bool contiguous_ = false;
+  std::uint64_t min_window_for_threads_ = 256;                 // every partition a range of LPs, in LP order
   std::vector<Partition> parts_;
   std::vector<std::uint64_t> hashes_;
 };
