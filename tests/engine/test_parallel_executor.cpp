@@ -222,11 +222,16 @@ TEST_CASE("parallel executor: a message below the lookahead still throws", "[eng
   }
 }
 
-TEST_CASE("parallel executor rejects a partition of the wrong size", "[engine][parallel]") {
+TEST_CASE("parallel executor rejects a partition of the wrong size or with too many parts", "[engine][parallel]") {
   Simulation sim(1, 0, 1.0);
   bench::build_phold(sim, bench::PholdParams{10, 1, 1.0, 1.0});
   ParallelExecutor<> exec(sim, 2, round_robin_partition(9, 2));
   CHECK_THROWS_AS(exec.run(10.0), ContractViolation);
+  std::vector<std::uint32_t> sparse(10, 0);
+  sparse[3] = ParallelExecutor<>::kMaxPartitions;  // partition numbers up to the limit, one too many
+  CHECK_THROWS_AS(ParallelExecutor<>(sim, 2, sparse).run(10.0), ContractViolation);
+  sparse[3] = ParallelExecutor<>::kMaxPartitions - 1;  // empty partitions are allowed
+  CHECK(ParallelExecutor<>(sim, 2, sparse).run(10.0).fingerprint == SequentialExecutor<>(sim).run(10.0).fingerprint);
 }
 
 TEST_CASE("parallel executor can be run twice and with another event queue", "[engine][parallel]") {

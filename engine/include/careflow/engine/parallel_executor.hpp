@@ -51,18 +51,24 @@ class ParallelExecutor {
   /// `partition[lp]` is the partition of each LP (any numbers; empty: `threads` contiguous
   /// blocks). Partitions are the unit of work: more partitions than threads is allowed.
   ParallelExecutor(Simulation& sim, unsigned threads, std::vector<std::uint32_t> partition = {})
-      : sim_(sim), team_(threads), partition_(std::move(partition)) {}
+      : sim_(sim), team_(threads), partition_(std::move(partition)), default_partition_(partition_.empty()) {}
+
+  /// Most partitions: outboxes are kept per (source, destination) pair.
+  static constexpr std::uint32_t kMaxPartitions = 1024;
 
   /// Process every event with time <= until, then finish every LP at `until` (or at the last
   /// event's time if the model ran dry first and until is infinite) — as SequentialExecutor.
   RunStats run(SimTime until) {
     const auto n = static_cast<LpId>(sim_.lp_count());
-    if (partition_.empty()) partition_ = block_partition(n, team_.threads());
+    if (default_partition_) partition_ = block_partition(n, team_.threads());
     if (partition_.size() != n)
       throw ContractViolation("ParallelExecutor: the partition names " + std::to_string(partition_.size()) +
                               " LPs, the simulation has " + std::to_string(n));
     const std::uint32_t parts =
         n == 0 ? 1 : *std::max_element(partition_.begin(), partition_.end()) + 1;
+    if (parts > kMaxPartitions)
+      throw ContractViolation("ParallelExecutor: " + std::to_string(parts) + " partitions, at most " +
+                              std::to_string(kMaxPartitions) + " (a few per thread is enough)");
     const SimTime lookahead = sim_.lookahead();
 
     parts_.clear();
@@ -265,6 +271,7 @@ class ParallelExecutor {
   Simulation& sim_;
   WorkerTeam team_;
   std::vector<std::uint32_t> partition_;   // LP -> partition (read-only during a run)
+  bool default_partition_;                 // blocks, one per thread, for whatever LPs there are
   std::vector<std::uint32_t> local_index_;  // LP -> index in its partition's slots
   bool contiguous_ = false;
   std::uint64_t min_window_for_threads_ = 256;                 // every partition a range of LPs, in LP order
