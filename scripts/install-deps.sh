@@ -11,6 +11,7 @@ packages=(
   pybind11-dev python3-pybind11 python3-dev python3-matplotlib
   python3-nbclient python3-nbformat python3-ipykernel jupyter-nbconvert python3-notebook
   python3-simpy3
+  libxlsxwriter-dev libpugixml-dev libzip-dev python3-openpyxl
   chromium ffmpeg fonts-dejavu-core
 )
 
