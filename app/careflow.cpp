@@ -28,6 +28,7 @@
 #include "careflow/viz/stress.hpp"
 #include "careflow/sheets/results_tables.hpp"
 #include "careflow/sheets/scenario_workbook.hpp"
+#include "careflow/sheets/xlsx.hpp"
 
 namespace {
 
@@ -480,6 +481,9 @@ int sweep(const SweepArgs& a) {
     spec.base_file = a.scenario;
     spec.grid = !a.list;
   }
+  if (careflow::sheets::looks_like_xlsx(spec.base_file) || std::filesystem::path(spec.base_file).extension() == ".xlsx")
+    throw BadInput("sweep " + spec.base_file + ": a sweep varies a scenario file (YAML); write the workbook as one first: "
+                   "careflow workbook " + spec.base_file + " --out SCENARIO.yaml");
   for (const std::string& set : a.sets) {
     const auto eq = set.find('=');
     if (eq == std::string::npos || eq == 0) throw BadInput("--set expects PATH=v1,v2,..., found '" + set + "'");
