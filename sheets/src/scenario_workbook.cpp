@@ -789,6 +789,21 @@ std::vector<int> read_headers(const Sheet& sheet, const std::vector<Column>& spe
   return where;
 }
 
+/// Row 2 holds the units: a row of data there (the units row deleted, say) would be skipped
+/// silently, so anything but a unit is refused.
+void check_units_row(const Sheet& sheet, const std::vector<Column>& spec, const std::vector<int>& at, const std::string& file) {
+  for (std::size_t c = 0; c < spec.size(); ++c) {
+    if (at[c] == 0) continue;
+    const Cell& cell = sheet.at(2, at[c]);
+    if (cell.empty()) continue;
+    const std::string text = shown(cell);
+    if (text == spec[c].unit || text == "—" || text == "-") continue;
+    fail(file, Origin{sheet.name, 2, spec[c].header},
+         "expected the unit '" + (spec[c].unit.empty() ? std::string("—") : spec[c].unit) + "', found '" + text +
+             "'; row 2 of an item sheet holds the units and items start in row 3");
+  }
+}
+
 Text build_yaml(const Workbook& wb, const std::string& file) {
   for (const Sheet& s : wb.sheets)
     if (std::find(kSheetOrder.begin(), kSheetOrder.end(), s.name) == kSheetOrder.end()) {
@@ -831,6 +846,7 @@ Text build_yaml(const Workbook& wb, const std::string& file) {
     if (!sheet) return items;
     const SheetSpec& spec = sheet_spec(sheet_name);
     const auto at = read_headers(*sheet, spec.columns, file);
+    check_units_row(*sheet, spec.columns, at, file);
     for (int r = 3; r <= sheet->rows; ++r) {
       if (row_blank(*sheet, r)) continue;
       Y item;
@@ -862,6 +878,7 @@ Text build_yaml(const Workbook& wb, const std::string& file) {
   if (const Sheet* sheet = wb.find("pathways")) {
     const SheetSpec& spec = sheet_spec("pathways");
     const auto at = read_headers(*sheet, spec.columns, file);
+    check_units_row(*sheet, spec.columns, at, file);
     for (std::size_t c : {0u, 1u, 5u, 6u})
       if (at[c] == 0) fail(file, Origin{"pathways", 1, ""}, "expected a column '" + spec.columns[c].header + "' in row 1");
     // service → rule label → rule, in order of first appearance.
@@ -932,6 +949,7 @@ Text build_yaml(const Workbook& wb, const std::string& file) {
   if (const Sheet* sheet = wb.find("transforms")) {
     const SheetSpec& spec = sheet_spec("transforms");
     const auto at = read_headers(*sheet, spec.columns, file);
+    check_units_row(*sheet, spec.columns, at, file);
     std::vector<Y> ts;
     for (int r = 3; r <= sheet->rows; ++r) {
       if (row_blank(*sheet, r)) continue;

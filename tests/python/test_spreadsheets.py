@@ -187,7 +187,8 @@ def cell_of(wb, sheet, service, column):
     raise KeyError(service)
 
 
-@pytest.mark.parametrize("case", ["unknown sheet", "unknown column", "wrong type", "missing cell", "bad route", "bad option"])
+@pytest.mark.parametrize("case", ["unknown sheet", "unknown column", "wrong type", "missing cell", "bad route", "bad option",
+                                  "units row deleted"])
 def test_bad_workbooks_exit_2_naming_sheet_row_column(default_book, tmp_path, case):
     where = {}
 
@@ -210,6 +211,9 @@ def test_bad_workbooks_exit_2_naming_sheet_row_column(default_book, tmp_path, ca
             ws = wb["pathways"]
             ws.cell(3, 7).value = 0.5  # the first rule no longer sums to 1
             where["text"] = "sheet 'pathways', row 3"
+        elif case == "units row deleted":
+            wb["agencies"].delete_rows(2)
+            where["text"] = "sheet 'agencies', row 2, column 'name': expected the unit '—', found 'education'"
         elif case == "bad option":
             ws = wb["options"]
             for r in range(2, ws.max_row + 1):
