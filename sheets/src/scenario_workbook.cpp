@@ -997,6 +997,12 @@ SourceRef remap(const SourceRef& ref, const std::string& message, const Text& te
     o.column = message.substr(start, end - start);
     if (o.sheet == "options") o.column = "value";
   }
+  // A problem with a whole item (services[x], routes[0]) is on its first line, the 'name'
+  // cell's: name the row, not that column.
+  const bool whole_item = !ref.field.empty() && ref.field.back() == ']' && message.find(missing) == std::string::npos;
+  if (whole_item && o.column == "name") o.column.clear();
+  // A destination and its probability share a line (`to: {x: 0.5}`): an unknown name is the 'to' cell's.
+  if (o.sheet == "pathways" && o.column == "probability" && message.rfind("unknown", 0) == 0) o.column = "to";
   std::string field = where_text(o);
   if (!ref.field.empty()) field += " (" + ref.field + ")";
   return SourceRef{file, 0, field};

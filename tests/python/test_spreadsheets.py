@@ -188,7 +188,7 @@ def cell_of(wb, sheet, service, column):
 
 
 @pytest.mark.parametrize("case", ["unknown sheet", "unknown column", "wrong type", "missing cell", "bad route", "bad option",
-                                  "units row deleted"])
+                                  "units row deleted", "unknown destination"])
 def test_bad_workbooks_exit_2_naming_sheet_row_column(default_book, tmp_path, case):
     where = {}
 
@@ -211,6 +211,9 @@ def test_bad_workbooks_exit_2_naming_sheet_row_column(default_book, tmp_path, ca
             ws = wb["pathways"]
             ws.cell(3, 7).value = 0.5  # the first rule no longer sums to 1
             where["text"] = "sheet 'pathways', row 3"
+        elif case == "unknown destination":
+            wb["pathways"].cell(3, 6).value = "nowhere"
+            where["text"] = "sheet 'pathways', row 3, column 'to'"
         elif case == "units row deleted":
             wb["agencies"].delete_rows(2)
             where["text"] = "sheet 'agencies', row 2, column 'name': expected the unit '—', found 'education'"
