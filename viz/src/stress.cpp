@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -50,6 +51,16 @@ const char* mode_name(models::BudgetMode m) {
 std::string num(double v) {
   if (std::isinf(v)) return "unlimited";
   return fmt::format("{:.6g}", v);
+}
+
+std::string pounds(double v) {  // £1,234,567
+  const std::string digits = fmt::format("{:.0f}", std::abs(v));
+  std::string out = v < 0 ? "-£" : "£";
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
 }
 
 std::string md(std::string s) {  // keep table cells on one line
@@ -146,12 +157,22 @@ std::string stress_report(const io::StoredRun& run) {
   for (std::size_t i = 0; i < s.need_levels.size(); ++i) w((i ? ", " : "") + s.need_levels[i]);
   w(") escalates while they wait and de-escalates while served; a move up into a specialist service is a step change. "
     "Services belong to agencies whose budgets (or pooled budgets) pay for them.\n\n");
-  w("Pathway diagram (Mermaid; first matching routing rule of each service, probabilities as given):\n\n```mermaid\nflowchart LR\n");
+  w("Pathway diagram (Mermaid): cohorts enter at their entry service; an arrow joins a service to each destination of "
+    "its routing rules, labelled with the probability in each rule that sends people there (rules are tried in order; "
+    "the first whose condition on need, age or cohort holds is used):\n\n```mermaid\nflowchart LR\n");
   for (const auto& c : s.cohorts) w(fmt::format("  c_{0}([{0}]) --> {1}\n", c.name, target_name(s, c.entry)));
+  std::vector<std::pair<std::pair<std::string, std::string>, std::string>> edges;  // (from, to) → labels, in order
   for (const auto& sv : s.services)
     for (const auto& rule : sv.routes)
-      for (const auto& t : rule.to)
-        if (t.probability > 0) w(fmt::format("  {} -->|{}| {}\n", sv.name, num(t.probability), target_name(s, t.service)));
+      for (const auto& t : rule.to) {
+        if (t.probability <= 0) continue;
+        const std::pair<std::string, std::string> key{sv.name, target_name(s, t.service)};
+        auto it = std::find_if(edges.begin(), edges.end(), [&](const auto& e) { return e.first == key; });
+        if (it == edges.end()) edges.push_back({key, num(t.probability)});
+        else it->second += " / " + num(t.probability);
+      }
+  for (const auto& [key, label] : edges)
+    w(fmt::format("  {} -->|{}| {}\n", key.first, label, key.second == "exit" ? "exit((exit))" : key.second == "died" ? "died((died))" : key.second));
   w("```\n\n");
   w("**2.2 Base model logic.** Components:\n\n");
   w("- *Entities*: people (episodes of need) with an age, a cohort, a need level and a co-production capacity.\n");
@@ -194,7 +215,8 @@ std::string stress_report(const io::StoredRun& run) {
 
   // ---------------------------------------------------------------- 3 Data
   w("## 3. Data\n\n");
-  w("**3.1 Data sources.** The parameters are those of the scenario file `" + s.source_file + "`");
+  w("**3.1 Data sources.** The parameters are those of the scenario file `" +
+    std::filesystem::path(s.source_file).filename().string() + "`");
   const auto comments = source_comments(run.source_file);
   if (!comments.empty()) {
     w("; its notes on where values come from:\n\n");
@@ -210,9 +232,9 @@ std::string stress_report(const io::StoredRun& run) {
   for (const auto& c : s.cohorts)
     w(fmt::format("| {} | {} | {}–{} | {} | {} | {} | {} |\n", c.name, num(c.population), num(c.min_age), num(c.max_age),
                   num(c.episodes_per_1000_per_year), num(c.trend_per_year), num(c.rereferral_probability), num(c.self_funder_share)));
-  w("\nAgencies and budgets:\n\n| agency | budget (£ / year) |\n|---|---|\n");
-  for (const auto& a : s.agencies) w(fmt::format("| {} | {} |\n", a.name, num(a.annual_budget)));
-  for (const auto& p : s.pools) w(fmt::format("| pool {} | {} |\n", p.name, num(p.annual_budget)));
+  w("\nAgencies and budgets:\n\n| agency | budget a year |\n|---|---|\n");
+  for (const auto& a : s.agencies) w(fmt::format("| {} | {} |\n", a.name, pounds(a.annual_budget)));
+  for (const auto& p : s.pools) w(fmt::format("| pool {} | {} |\n", p.name, pounds(p.annual_budget)));
   w(fmt::format("\nDiscount rate {} a year. The full scenario as run is stored in the results file (`/scenario`) and "
                 "can be written as a workbook with `careflow workbook`.\n\n", num(s.discount_rate)));
   w("**3.4 Assumptions.** Arrivals are Poisson with rates from population × episodes (with trend and seasonality); "
@@ -248,7 +270,7 @@ std::string stress_report(const io::StoredRun& run) {
   w("## 6. Code access\n\n");
   w("careflow is open source; the study is reproduced with the same careflow version, the scenario stored in the results "
     "file and the command `careflow run SCENARIO --replications " + std::to_string(reps) + " --seed " + std::to_string(run.seed) +
-    "`. *(author: the repository address and the version or commit used)*\n");
+    " --years " + num(horizon_years) + "`. *(author: the repository address and the version or commit used)*\n");
   return o;
 }
 
