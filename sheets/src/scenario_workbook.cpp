@@ -344,7 +344,7 @@ void write_about(Writer& w, const models::Scenario& s) {
   const std::vector<std::string> lines = {
       "careflow scenario workbook",
       "Scenario: " + s.name,
-      "Edit the sheets and run the workbook as it is: careflow run THIS.xlsx (also validate, compare, sweep).",
+      "Edit the sheets and run the workbook as it is: careflow run THIS.xlsx (also validate and compare; careflow workbook THIS.xlsx --out THIS.yaml gives the scenario file).",
       "One sheet per part of the scenario, one row per item; row 1 names the field, row 2 its unit; hover a header for its note.",
       "A blank cell means the field's default. Numbers are in days, years, £ and shares as the units row says.",
       "Distributions and lists are written as in a scenario file: {exponential: {mean: 3}}, [a, b].",
