@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -12,6 +13,7 @@
 #include <map>
 #include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "careflow/engine/statistics.hpp"
@@ -219,6 +221,28 @@ void write_tables(const std::vector<careflow::sheets::Table>& tables, const std:
   }
 }
 
+/// Refuses, before simulating, a run that would not fit in this machine's memory (the
+/// estimate is models::estimate_run's, per replication running at once), instead of being
+/// killed for lack of memory after hours.
+void check_memory(const models::Scenario& s, const models::CareRunOptions& opt, bool all_episodes) {
+  const models::RunEstimate e = models::estimate_run(s);
+  const double threads = opt.threads > 0 ? static_cast<double>(opt.threads)
+                                         : static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
+  const double reps = static_cast<double>(s.replications);
+  const double at_once = std::min(threads, reps);
+  const double need = at_once * e.working_bytes + (all_episodes ? reps : 1.0) * e.episode_bytes;
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return;  // unknown: nothing to compare with
+  const double have = static_cast<double>(pages) * static_cast<double>(page);
+  if (need <= 0.8 * have) return;
+  throw BadInput(fmt::format(
+      "{}: this run needs about {} of memory ({:.3g} service visits per replication over {} years, {} replication(s) "
+      "at once{}), more than this machine can give ({} in all); run fewer replications at once (--threads), a shorter "
+      "horizon (--years) or fewer replications",
+      s.source_file.empty() ? models::kDefaultScenarioName : s.source_file, models::describe_bytes(need), e.service_visits,
+      s.horizon_years, at_once, all_episodes ? ", every replication keeping its episodes" : "", models::describe_bytes(have)));
+}
+
 int run(const RunArgs& a) {
   check_table_outputs(a.xlsx, a.csv_dir);
   if (!a.out.empty()) {
@@ -232,6 +256,7 @@ int run(const RunArgs& a) {
   models::Scenario s = models::apply_options(loaded, a.options);
   if (a.tracked_people >= 0) s.tracked_people = static_cast<std::uint32_t>(a.tracked_people);
   print_warnings(models::validate_scenario(s));
+  check_memory(s, a.options, a.all_episodes);
   models::CareRunOptions opt = a.options;
   opt.episodes_all_replications = a.all_episodes;
   opt.records = !a.no_records;
@@ -374,7 +399,9 @@ int compare(const CompareArgs& a) {
   std::vector<models::Scenario> scenarios;
   for (const std::string& path : a.scenarios) {
     scenarios.push_back(load(path == "default" ? "" : path));
-    print_warnings(models::validate_scenario(models::apply_options(scenarios.back(), a.options.run)));
+    const models::Scenario sized = models::apply_options(scenarios.back(), a.options.run);
+    print_warnings(models::validate_scenario(sized));
+    check_memory(sized, a.options.run, false);
   }
   const models::Comparison c = models::compare(scenarios, a.options);
   if (a.json) print_comparison_json(c);
@@ -565,6 +592,11 @@ int validate(const std::string& path) {
   for (std::size_t i = 0; i < s.services.size(); ++i)
     fmt::print("{:<24} {:>14.2f} {:>14.1f} {:>10} {:>12.2f}\n", s.services[i].name, loads[i].arrivals_per_day,
                loads[i].offered_load, s.services[i].capacity, loads[i].utilisation);
+  const models::RunEstimate e = models::estimate_run(s);
+  fmt::print("\nOne replication over {} years: about {:.3g} episodes and {:.3g} service visits; memory about {} "
+             "(+ {} with its episode records)\n",
+             s.horizon_years, e.episodes, e.service_visits, models::describe_bytes(e.working_bytes),
+             models::describe_bytes(e.episode_bytes));
   return 0;
 }
 
@@ -677,7 +709,17 @@ void add_run_options(CLI::App* cmd, models::CareRunOptions& o, const std::string
   cmd->add_option("--threads,-j", o.threads, "Threads (default: all cores); results do not depend on it");
 }
 
+// SIGINT, SIGTERM, SIGHUP: remove a results file being written (the target keeps its previous
+// contents: files are renamed into place only when complete), then die of the same signal, so
+// the caller still sees how the program ended.
+extern "C" void on_terminating_signal(int sig) {
+  careflow::io::remove_partial_output();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
 int main(int argc, char** argv) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_terminating_signal);
   CLI::App app{"careflow — discrete-event simulation of health and social care flows.\n"
                "Exit status: 0 success, 1 run failure, 2 bad input."};
   app.require_subcommand(1);

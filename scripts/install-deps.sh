@@ -9,6 +9,7 @@ packages=(
   libboost-graph-dev libtbb-dev libhdf5-dev
   python3-numpy python3-pandas python3-h5py python3-pytest python3-xarray python3-yaml
   pybind11-dev python3-pybind11 python3-dev python3-matplotlib
+  clang libclang-rt-14-dev
   python3-nbclient python3-nbformat python3-ipykernel jupyter-nbconvert python3-notebook
   python3-simpy3
   libxlsxwriter-dev libpugixml-dev libzip-dev python3-openpyxl

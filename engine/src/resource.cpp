@@ -32,7 +32,6 @@ void Resource::occupy(SimTime now, std::uint32_t unit) {
   Unit& u = units_[unit];
   u.busy = true;
   u.busy_since = now;
-  ++u.served;
   ++busy_count_;
   ++started_;
   busy_level_.set(now, busy_count_);
@@ -182,7 +181,6 @@ void Resource::reset_statistics(SimTime now) {
   arrivals_ = balked_ = reneged_ = started_ = 0;
   for (Unit& u : units_) {
     u.busy_time = 0;
-    u.served = 0;
   }
 }
 

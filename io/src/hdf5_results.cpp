@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -785,11 +786,25 @@ std::vector<char> build_image(const std::function<void(hid_t)>& contents) {
   return image;
 }
 
+// The temporary file being written, if any, for remove_partial_output() (a signal handler
+// cannot take a lock or allocate: it reads one pointer). One writer at a time (HDF5 writing is
+// not thread-safe anyway).
+std::atomic<const char*> partial_output{nullptr};
+
+// Clears partial_output on every way out of write_atomically.
+struct PartialOutput {
+  explicit PartialOutput(const fs::path& tmp) { partial_output.store(tmp.c_str()); }
+  ~PartialOutput() { partial_output.store(nullptr); }
+  PartialOutput(const PartialOutput&) = delete;
+  PartialOutput& operator=(const PartialOutput&) = delete;
+};
+
 // Writes `bytes` to a temporary file next to `target` (.NAME.tmp-PID), syncs it and renames
 // it onto the target, so the target is either the old file or the complete new one.
 void write_atomically(const fs::path& target, const std::vector<char>& bytes) {
   fs::path tmp = target;
   tmp.replace_filename("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  const PartialOutput announced(tmp);
   // O_NOFOLLOW: never write through a link someone planted under the temporary name. A stale
   // temporary of a crashed run with the same PID is truncated; anything else makes open fail.
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
@@ -819,6 +834,10 @@ void write_atomically(const fs::path& target, const std::vector<char>& bytes) {
 }  // namespace
 
 void check_writable(const std::string& path) { check_target(path, resolve_target(path)); }
+
+void remove_partial_output() noexcept {
+  if (const char* tmp = partial_output.load()) ::unlink(tmp);  // async-signal-safe
+}
 
 void write_results_hdf5(const std::string& path, const Scenario& scenario, const RunResult& result,
                         const WriteOptions& opt) {

@@ -92,11 +92,11 @@ struct Person {
   bool died : 1 = false;
   bool transitioned : 1 = false;   // moved to adult services already
   bool via_referral : 1 = false;   // referred to the children's referral point (before any redirection)
-  std::int32_t specialist_service = -1;  // the specialist service entered at the last step up
-  std::int32_t service = -1;
-  std::int32_t previous = -1;     // last service left
+  std::int16_t specialist_service = -1;  // the specialist service entered at the last step up
+  std::int16_t service = -1;
+  std::int16_t previous = -1;     // last service left
   std::int32_t unit = -1;
-  std::int32_t bed_hospital = -1;  // hospital whose bed is held while delayed
+  std::int16_t bed_hospital = -1;  // hospital whose bed is held while delayed
   std::int32_t bed_unit = -1;
   std::int32_t delay_record = -1;  // open DelayRecord index
   std::uint32_t version = 0;       // bumped at every move: stale events are ignored
@@ -127,6 +127,10 @@ class PersonStore {
   std::vector<std::unique_ptr<Person[]>> blocks_;
   std::size_t size_ = 0;
 };
+
+// Service numbers in person records are 16-bit (the model refuses more services than fit).
+constexpr std::size_t kMaxServices = 32000;
+std::int16_t svc(int service) { return static_cast<std::int16_t>(service); }
 
 std::uint64_t pack(std::uint32_t index, std::uint32_t version) {
   return (static_cast<std::uint64_t>(version) << 32) | index;
@@ -175,6 +179,9 @@ class CareLp final : public LogicalProcess {
  public:
   CareLp(const Scenario& s, ReplicationResult& out, bool keep_episodes, bool keep_records)
       : s_(s), out_(out), keep_episodes_(keep_episodes), keep_records_(keep_records) {
+    if (s.services.size() > kMaxServices)
+      throw std::invalid_argument("care model: " + std::to_string(s.services.size()) + " services, at most " +
+                                  std::to_string(kMaxServices) + " are supported");
     horizon_ = s.horizon_years * kDaysPerYear;
     warmup_ = s.warmup_years * kDaysPerYear;
     const auto ns = s.services.size();
@@ -268,7 +275,7 @@ class CareLp final : public LogicalProcess {
 
   // ---- results -------------------------------------------------------------------------
   void collect(std::vector<double>& v) const;
-  void check_invariants() const;
+  void check_invariants();  // throws std::runtime_error naming what is not conserved
 
  private:
   // ---- arrivals --------------------------------------------------------------------------
@@ -373,7 +380,7 @@ class CareLp final : public LogicalProcess {
     if (target < 0) return leave(ctx, i, target == kDied);
     ++p.version;
     p.state = State::Handoff;
-    p.service = target;
+    p.service = svc(target);
     double delay = 0;
     if (from >= 0 && !p.from_hospital) {
       const bool across = s_.services[from].agency != s_.services[target].agency;
@@ -390,7 +397,7 @@ class CareLp final : public LogicalProcess {
     if (direction > 0) {
       p.in_specialist = true;
       p.specialist_since = now;
-      p.specialist_service = to;
+      p.specialist_service = svc(to);
     } else {
       p.in_specialist = false;
     }
@@ -448,7 +455,7 @@ class CareLp final : public LogicalProcess {
         if (after_warmup(now)) ++stats_[sv].balked;
         log_episode(p, kOutcomeBalked, now);
         free_bed(ctx, p);
-        p.previous = sv;
+        p.previous = svc(sv);
         refer(ctx, i, spec.overflow_to, sv);
         break;
     }
@@ -539,14 +546,14 @@ class CareLp final : public LogicalProcess {
       // Medically fit: the bed is kept until the patient can move on.
       p.state = State::DischargeCheck;
       p.check = 0;
-      p.bed_hospital = sv;
+      p.bed_hospital = svc(sv);
       p.bed_unit = p.unit;
       return discharge_checks(ctx, i);
     }
     const int next = choose_route(ctx, p, sv);
     vacate(ctx, i);
     log_episode(p, next, now);
-    p.previous = sv;
+    p.previous = svc(sv);
     p.from_hospital = false;
     refer(ctx, i, next, sv);
   }
@@ -574,7 +581,7 @@ class CareLp final : public LogicalProcess {
     // is a delayed transfer of care, recorded (and costed to the hospital) separately.
     charge_person_days(sv, p, now);
     log_episode(p, next, now);
-    p.previous = sv;
+    p.previous = svc(sv);
     if (next < 0) {
       free_bed(ctx, p);
       return refer(ctx, i, next, sv);
@@ -589,7 +596,8 @@ class CareLp final : public LogicalProcess {
     close_delay(p, now);
     const int h = p.bed_hospital;
     const auto unit = static_cast<std::uint32_t>(p.bed_unit);
-    p.bed_hospital = p.bed_unit = -1;
+    p.bed_hospital = -1;
+    p.bed_unit = -1;
     p.from_hospital = false;
     // Hospital occupancy and bed-day costs run until the bed is free.
     occupy_raw(h, false, now, -1);
@@ -687,7 +695,7 @@ class CareLp final : public LogicalProcess {
     if (after_warmup(now)) ++stats_[sv].reneged;
     log_episode(p, kOutcomeReneged, now);
     free_bed(ctx, p);
-    p.previous = sv;
+    p.previous = svc(sv);
     refer(ctx, i, s_.services[sv].overflow_to, sv);
   }
 
@@ -733,7 +741,7 @@ class CareLp final : public LogicalProcess {
       if (!res_[sv].renege(ctx.now(), p.ticket)) return;
       log_episode(p, kOutcomeEscalated, ctx.now());
       free_bed(ctx, p);
-      p.previous = sv;
+      p.previous = svc(sv);
       return refer(ctx, i, spec.escalate_to, sv);
     }
     schedule_escalation(ctx, i);
@@ -748,7 +756,7 @@ class CareLp final : public LogicalProcess {
     if (rng.uniform01() < r.step_down_probability) {
       vacate(ctx, i);
       log_episode(p, r.step_down_to, ctx.now());
-      p.previous = sv;
+      p.previous = svc(sv);
       return refer(ctx, i, r.step_down_to, sv);
     }
     ctx.schedule(r.every_days, kReview, pack(i, p.version));
@@ -780,7 +788,7 @@ class CareLp final : public LogicalProcess {
     }
     log_episode(p, kOutcomeTransition, ctx.now());
     p.transitioned = true;
-    p.previous = sv;
+    p.previous = svc(sv);
     refer(ctx, i, s_.cohorts[p.cohort].transition_to, sv);
   }
 
@@ -865,6 +873,9 @@ class CareLp final : public LogicalProcess {
   void weekly(Context& ctx) {
     const double now = ctx.now();
     record_week(now);
+    // People and money are conserved throughout, not only at the end: a leak that cancels out
+    // by the horizon, or an overflow in a 50-year run, is caught in the week it happens.
+    check_invariants();
     if (now + kWeek <= horizon_ + 1e-9) ctx.schedule(kWeek, kWeekly, 0, 10);
   }
 
@@ -1128,7 +1139,8 @@ void metrics(const Scenario& s, const CareLp* lp, Emit&& emit) {
   emit(MetricId{"invariants", "people_exited", "", "people"}, val([&] { return T->exited; }));
 }
 
-void CareLp::check_invariants() const {
+void CareLp::check_invariants() {
+  ++out_.invariant_checks;
   std::uint64_t present = 0;
   std::vector<std::uint64_t> waiting(s_.services.size(), 0), serving(s_.services.size(), 0);
   people_.for_each([&](const Person& p) {

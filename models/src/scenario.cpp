@@ -2,6 +2,8 @@
 // (Boost.Graph) and the traffic equations that predict each service's load.
 #include "careflow/models/scenario.hpp"
 
+#include "careflow/models/results.hpp"
+
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/reverse_graph.hpp>
@@ -422,9 +424,74 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
   return loads;
 }
 
+RunEstimate estimate_run(const Scenario& s) {
+  RunEstimate e;
+  const double days = s.horizon_years * kDaysPerYear;
+  // Mean of (1 + trend)^t over the horizon: episodes grow with the cohorts.
+  auto growth = [&](double trend) {
+    const double g = std::log1p(trend);
+    return std::abs(g * s.horizon_years) < 1e-9 ? 1.0 : std::expm1(g * s.horizon_years) / (g * s.horizon_years);
+  };
+  double entries_per_day = 0, grown_per_day = 0;
+  for (const CohortSpec& c : s.cohorts) {
+    const double per_day = c.population * c.episodes_per_1000_per_year / 1000.0 / kDaysPerYear;
+    entries_per_day += per_day;
+    grown_per_day += per_day * growth(c.trend_per_year);
+  }
+  e.episodes = grown_per_day * days;
+  double visits_per_day = 0;
+  for (const ServiceLoad& l : traffic_equations(s))
+    if (std::isfinite(l.arrivals_per_day)) visits_per_day += l.arrivals_per_day;
+  // Visits grow like the entries that cause them.
+  e.service_visits = entries_per_day > 0 ? visits_per_day * days * grown_per_day / entries_per_day : 0;
+  // Per visit: one wait kept for exact quantiles (a double; vectors grow by doubling, so up to
+  // twice that), and an EpisodeRecord when episodes are kept (again up to twice, while growing).
+  // Weekly series: 6 values per service and week.
+  const double weeks = days / 7.0 + 1;
+  e.working_bytes = 2.0 * sizeof(double) * e.service_visits + 6.0 * sizeof(double) * weeks * static_cast<double>(s.services.size());
+  e.episode_bytes = 2.0 * sizeof(EpisodeRecord) * e.service_visits;
+  return e;
+}
+
+namespace {
+
+std::string bytes_text(double b) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int u = 0;
+  while (b >= 1024 && u < 5) b /= 1024, ++u;
+  return fmt(b, 3) + " " + units[u];
+}
+
+/// Refuses a scenario whose replication could not fit in any planner's machine.
+void check_size(const Scenario& s) {
+  const RunEstimate e = estimate_run(s);
+  const double bytes = e.working_bytes + e.episode_bytes;
+  if (!(bytes > kMaxReplicationBytes)) return;
+  // Blame the cohort that brings the most episodes: its population or rate is the likely slip.
+  std::size_t worst = 0;
+  double most = -1;
+  for (std::size_t i = 0; i < s.cohorts.size(); ++i) {
+    const double n = s.cohorts[i].population * s.cohorts[i].episodes_per_1000_per_year;
+    if (n > most) most = n, worst = i;
+  }
+  const CohortSpec& c = s.cohorts[worst];
+  fail(c.source, item_path("cohorts", c.name, worst) + ".population",
+       "this scenario is too big to run: about " + fmt(e.service_visits, 3) + " service visits in one replication (" +
+           fmt(e.episodes, 3) + " episodes over " + fmt(s.horizon_years, 4) + " years; the largest cohort has " +
+           fmt(c.population, 3) + " people with " + fmt(c.episodes_per_1000_per_year, 3) +
+           " episodes per 1000 a year), needing about " + bytes_text(bytes) +
+           " of memory for one replication; careflow refuses more than " + bytes_text(kMaxReplicationBytes) +
+           ". Check population (people, not thousands), episodes_per_1000_per_year and run.horizon_years");
+}
+
+}  // namespace
+
+std::string describe_bytes(double bytes) { return bytes_text(bytes); }
+
 std::vector<Warning> validate_scenario(const Scenario& s) {
   check_values(s);
   check_pathways(s);
+  check_size(s);
   std::vector<Warning> warnings;
   const auto loads = traffic_equations(s);
   for (std::size_t i = 0; i < loads.size(); ++i) {

@@ -9,6 +9,7 @@
 
 #include "careflow/models/transforms.hpp"
 
+#include <yaml-cpp/depthguard.h>  // YAML::DeepRecursion
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -43,6 +44,8 @@ constexpr double kMaxAge = 130;
 constexpr double kProbabilityTolerance = 1e-6;
 constexpr std::uint32_t kMaxPlaces = 10'000'000;
 constexpr std::uintmax_t kMaxFileBytes = 64u << 20;  // a scenario is text, never this big
+constexpr std::size_t kMaxSuggestedLength = 64;     // longest name we look for typos in
+constexpr std::size_t kMaxExtendDepth = 32;         // bases of bases of ...: a chain this long is a mistake
 
 // ---------------------------------------------------------------------------------------
 // A YAML tree that remembers where each node came from.
@@ -135,10 +138,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 /// The nearest candidate, if it is close enough to be a plausible typo.
 std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates) {
+  // Names are short; a long "word" is pasted text, not a typo (and would cost |a|·|b| here).
+  if (word.size() > kMaxSuggestedLength) return std::nullopt;
   const std::size_t limit = word.size() <= 4 ? 1 : word.size() <= 8 ? 2 : 3;
   std::optional<std::string> best;
   std::size_t best_d = limit + 1;
   for (const std::string& c : candidates) {
+    if (c.size() > kMaxSuggestedLength) continue;
     const std::size_t dist = edit_distance(word, c);
     // Half the letters changed is a different word, not a typo ('x' is not a slip for 'c').
     if (2 * dist >= std::max(word.size(), c.size())) continue;
@@ -180,6 +186,61 @@ std::string read_file(const fs::path& path, const SourceRef& blame) {
   return buffer.str();
 }
 
+/// The field being written on `line` of raw YAML text, e.g. "services[front_door].capacity",
+/// found from indentation alone. Used where there is no tree to ask (a YAML syntax error, a
+/// byte that is not UTF-8): block-style files, which is how scenarios are written, give the
+/// exact path; flow style gives the enclosing field. Empty when no field precedes the line.
+std::string field_at_line(std::string_view text, int line) {
+  struct Level {
+    std::size_t indent;
+    std::string key;
+  };
+  std::vector<Level> stack;
+  int number = 0;
+  std::size_t pos = 0;
+  while (pos <= text.size() && number < line) {
+    const std::size_t end = std::min(text.find('\n', pos), text.size());
+    std::string_view l = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++number;
+    std::size_t indent = 0;
+    while (indent < l.size() && (l[indent] == ' ' || l[indent] == '\t')) ++indent;  // a tab: a mistake, still indent
+    bool item = false;
+    while (indent + 1 < l.size() && l[indent] == '-' && l[indent + 1] == ' ') {  // "- key: ...", "- - ..."
+      item = true;
+      indent += 2;
+      while (indent < l.size() && l[indent] == ' ') ++indent;
+    }
+    std::size_t k = indent;
+    while (k < l.size() && (std::isalnum(static_cast<unsigned char>(l[k])) || l[k] == '_')) ++k;
+    if (k == indent || k >= l.size() || l[k] != ':' || (k + 1 < l.size() && l[k + 1] != ' ' && l[k + 1] != '\r')) {
+      // Not "key:" (blank, comment, scalar item, continuation). On the line asked about, what
+      // is written there belongs to the fields indented less than it.
+      if (number == line && indent < l.size() && l[indent] != '#')
+        while (!stack.empty() && stack.back().indent >= indent) stack.pop_back();
+      continue;
+    }
+    std::string key(l.substr(indent, k - indent));
+    while (!stack.empty() && stack.back().indent >= indent) stack.pop_back();
+    if (item && key == "name" && !stack.empty()) {  // "- name: x" names the list item
+      std::string_view v = l.substr(k + 1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '"' || v.front() == '\'')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\r' || v.back() == '"' || v.back() == '\'')) v.remove_suffix(1);
+      if (!v.empty() && v.size() <= kMaxSuggestedLength && v.find_first_of("{}[]#:") == std::string_view::npos) {
+        Level& list = stack.back();
+        if (const auto b = list.key.find('['); b != std::string::npos) list.key.erase(b);
+        list.key += "[" + std::string(v) + "]";
+      }
+    } else if (item && !stack.empty()) {
+      if (const auto b = stack.back().key.find('['); b != std::string::npos) stack.back().key.erase(b);
+    }
+    stack.push_back(Level{indent, std::move(key)});
+  }
+  std::string path;
+  for (const Level& level : stack) path += (path.empty() ? "" : ".") + level.key;
+  return path;
+}
+
 std::string hex_byte(unsigned char c) {
   static const char* digits = "0123456789ABCDEF";
   return std::string("0x") + digits[c >> 4] + digits[c & 15];
@@ -188,6 +249,9 @@ std::string hex_byte(unsigned char c) {
 /// Refuses text that is not UTF-8 or holds control characters (a binary file, a wrong
 /// encoding) before yaml-cpp sees it, naming the line. Returns the offset past a BOM.
 std::size_t check_text(const std::string& text, const std::string& file) {
+  if (text.size() >= 2 && ((static_cast<unsigned char>(text[0]) == 0xFF && static_cast<unsigned char>(text[1]) == 0xFE) ||
+                           (static_cast<unsigned char>(text[0]) == 0xFE && static_cast<unsigned char>(text[1]) == 0xFF)))
+    fail(file, 1, "", "the file is UTF-16 text (it starts with a UTF-16 byte-order mark); save scenarios as UTF-8");
   std::size_t start = 0;
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF && static_cast<unsigned char>(text[1]) == 0xBB &&
       static_cast<unsigned char>(text[2]) == 0xBF)
@@ -203,7 +267,7 @@ std::size_t check_text(const std::string& text, const std::string& file) {
         ++line;
         line_start = i + 1;
       } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7F) {
-        fail(file, line, "",
+        fail(file, line, field_at_line(text, line),
              "unexpected control character " + hex_byte(c) + " at column " + column() +
                  "; is this a binary file? A scenario is UTF-8 text");
       }
@@ -227,7 +291,7 @@ std::size_t check_text(const std::string& text, const std::string& file) {
       ok = k == 1 ? (b >= lo && b <= hi) : (b >= 0x80 && b <= 0xBF);
     }
     if (!ok)
-      fail(file, line, "",
+      fail(file, line, field_at_line(text, line),
            "not valid UTF-8: byte " + hex_byte(c) + " at column " + column() +
                "; is this a binary file, or saved in another encoding? Save scenarios as UTF-8");
     i += len;
@@ -238,7 +302,22 @@ std::size_t check_text(const std::string& text, const std::string& file) {
 // ---------------------------------------------------------------------------------------
 // yaml-cpp → our tree.
 
-Node convert(const YAML::Node& y, const std::string& file, int fallback_line, const std::string& path) {
+/// Values read from one file so far. YAML aliases (*name) repeat what they refer to, and
+/// copying them into our tree multiplies: nine aliases of nine aliases ... of a list is a
+/// 200-byte file that expands to a billion values ("billion laughs"). A scenario has a few
+/// thousand values; past kMaxNodes the file is refused instead of exhausting memory.
+struct NodeBudget {
+  std::size_t used = 0;
+};
+constexpr std::size_t kMaxNodes = 200'000;
+
+Node convert(const YAML::Node& y, const std::string& file, int fallback_line, const std::string& path,
+             NodeBudget& budget) {
+  if (++budget.used > kMaxNodes)
+    fail(file, y.Mark().line >= 0 ? y.Mark().line + 1 : fallback_line, path,
+         "the file expands to more than " + std::to_string(kMaxNodes) +
+             " values (YAML aliases such as *name repeat what they refer to, and aliases of aliases multiply); "
+             "a scenario is far smaller");
   Node n;
   n.file = file;
   n.line = y.Mark().line >= 0 ? y.Mark().line + 1 : fallback_line;
@@ -257,7 +336,7 @@ Node convert(const YAML::Node& y, const std::string& file, int fallback_line, co
       n.type = Node::Type::Sequence;
       std::size_t i = 0;
       for (const YAML::Node& item : y) {
-        n.items.push_back(convert(item, file, n.line, at_index(path, i)));
+        n.items.push_back(convert(item, file, n.line, at_index(path, i), budget));
         ++i;
       }
       break;
@@ -272,7 +351,7 @@ Node convert(const YAML::Node& y, const std::string& file, int fallback_line, co
           fail(file, key_line, join(path, key),
                "field '" + key + "' appears twice in the same map (first on line " + std::to_string(prev->key_line) +
                    "); keep one");
-        n.entries.push_back(Entry{key, key_line, convert(kv.second, file, key_line, join(path, key))});
+        n.entries.push_back(Entry{key, key_line, convert(kv.second, file, key_line, join(path, key), budget)});
       }
       break;
   }
@@ -750,6 +829,7 @@ TransformSpec read_transform(const Node& item, std::string path, const Scenario&
 class Builder {
  public:
   Scenario build(const Node& root) {
+    check_misplaced(root);
     Fields top(root, "",
                {"careflow", "name", "description", "extend", "run", "need_levels", "governance", "handoffs", "economics",
                 "agencies", "pools", "cohorts", "services", "discharge_checks", "indicators", "transforms"});
@@ -799,6 +879,25 @@ class Builder {
   Scenario s_;
   std::map<std::string, int> agencies_, services_, cohorts_, needs_;
   Items agency_items_, service_items_, cohort_items_;
+
+  /// A field of a section written at the top level ("horizon_years:" instead of under "run:").
+  static void check_misplaced(const Node& root) {
+    static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> sections = {
+        {"run", {"horizon_years", "warmup_years", "replications", "seed", "tracked_people"}},
+        {"governance", {"budget_mode", "lead_agency", "integrated_assessment"}},
+        {"handoffs", {"within_agency", "across_agency"}},
+        {"economics", {"discount_rate"}},
+        {"services", {"capacity", "tier", "duration", "routes", "agency"}},
+        {"cohorts", {"population", "episodes_per_1000_per_year", "entry", "need_mix"}},
+    };
+    for (const Entry& e : root.entries)
+      for (const auto& [section, fields] : sections)
+        if (std::find(fields.begin(), fields.end(), e.key) != fields.end())
+          fail(e.value.file, e.key_line, e.key,
+               "unknown top-level field '" + e.key + "'; it belongs under '" + std::string(section) + ":'" +
+                   (section == "services" || section == "cohorts" ? " (in one of its items)" : "") +
+                   ", indented below it");
+  }
 
   static std::vector<std::string> keys(const std::map<std::string, int>& table) {
     std::vector<std::string> out;
@@ -1223,6 +1322,33 @@ fs::path identity_of(const fs::path& p) {
   return ec ? fs::absolute(p).lexically_normal() : id;
 }
 
+const std::vector<std::string> kTopLevelFields = {"careflow", "name",     "description", "extend",   "run",
+                                                  "need_levels", "governance", "handoffs", "economics", "agencies",
+                                                  "pools",    "cohorts",  "services",    "discharge_checks", "indicators",
+                                                  "transforms"};
+
+/// A quote left open swallows the lines after it into one text, and the real error is then
+/// far away ("missing required field 'services'"). A quoted text holding "services: ..." is
+/// that mistake: say so, at the line where the quote opened.
+void check_runaway_quotes(const Node& n, const std::string& path) {
+  if (n.type == Node::Type::Scalar && n.quoted) {
+    for (const std::string& key : kTopLevelFields) {
+      if (key == "careflow" || key == "name" || key == "description") continue;  // words of ordinary text
+      // " run: {" or " agencies: - {": a section's value, which ordinary text does not hold.
+      const std::string written = " " + key + ":";
+      bool swallowed = n.scalar.ends_with(written);
+      for (const char* next : {" {", " [", " -"})
+        swallowed = swallowed || n.scalar.find(written + next) != std::string::npos;
+      if (swallowed)
+        fail(n, path,
+             "this quoted text runs on over the following lines and swallows '" + key +
+                 ":'; is a closing quote missing? Found " + found(n));
+    }
+  }
+  for (std::size_t i = 0; i < n.items.size(); ++i) check_runaway_quotes(n.items[i], at_index(path, i));
+  for (const Entry& e : n.entries) check_runaway_quotes(e.value, join(path, e.key));
+}
+
 void check_version(const Node& root) {
   const Entry* v = root.find("careflow");
   if (!v)
@@ -1244,15 +1370,27 @@ Node load_tree(const std::string& text, const std::string& file, const fs::path&
   YAML::Node doc;
   try {
     doc = YAML::Load(text.c_str() + start);
+  } catch (const YAML::DeepRecursion& e) {
+    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
+    fail(file, line, field_at_line(std::string_view(text).substr(start), line),
+         "brackets or indentation nested more than " + std::to_string(e.depth()) +
+             " levels deep; a scenario nests a few levels (is a bracket left open, or repeated?)");
   } catch (const YAML::Exception& e) {
-    fail(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "YAML syntax error: " + e.msg);
+    const int line = e.mark.line >= 0 ? e.mark.line + 1 : 1;
+    fail(file, line, field_at_line(std::string_view(text).substr(start), line),
+         "YAML syntax error: " + e.msg +
+             " (the mistake may be on this line or just before it: indentation, an unclosed bracket or quote, a tab)");
   }
-  Node root = convert(doc, file, 1, "");
+  NodeBudget budget;
+  Node root = convert(doc, file, 1, "", budget);
   if (root.type == Node::Type::Null)
-    fail(file, 0, "", "the file is empty; expected a scenario starting with 'careflow: " +
-                          std::to_string(kScenarioFormatVersion) + "'");
+    fail(file, 1, "careflow",
+         std::string(text.find_first_not_of(" \t\r\n", start) == std::string::npos ? "the file is empty"
+                                                                                     : "the file holds only comments") +
+             "; expected a scenario starting with 'careflow: " + std::to_string(kScenarioFormatVersion) + "'");
   if (root.type != Node::Type::Map)
     fail(root, "", "expected a scenario: a map of fields starting with 'careflow: 1'; found " + found(root));
+  check_runaway_quotes(root, "");
   check_version(root);
 
   const auto ext = std::find_if(root.entries.begin(), root.entries.end(), [](const Entry& e) { return e.key == "extend"; });
@@ -1269,6 +1407,10 @@ Node load_tree(const std::string& text, const std::string& file, const fs::path&
       cycle += chain.names[i] + " -> ";
     fail(target, "extend", "'extend' makes a cycle: " + cycle + shown + "; a scenario cannot extend itself");
   }
+  if (chain.identities.size() > kMaxExtendDepth)
+    fail(target, "extend",
+         "'extend' goes " + std::to_string(chain.identities.size()) + " files deep; at most " +
+             std::to_string(kMaxExtendDepth) + " bases are followed");
   const std::string base_text = read_file(path, SourceRef{target.file, target.line, "extend"});
   chain.identities.push_back(id);
   chain.names.push_back(shown);

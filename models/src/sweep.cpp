@@ -25,18 +25,36 @@ namespace fs = std::filesystem;
 // A YAML tree small enough to build by path: maps keep insertion order; "key[name]" makes
 // a list of named items, merged into the base by name (the loader's `extend` rule).
 struct Tree {
+  // Special members declared here and defaulted once Tree is complete: clang (with libstdc++)
+  // otherwise instantiates std::pair<std::string, Tree> inside the class body and refuses.
+  Tree();
+  Tree(const Tree&);
+  Tree(Tree&&) noexcept;
+  Tree& operator=(const Tree&);
+  Tree& operator=(Tree&&) noexcept;
+  ~Tree();
+
   std::string scalar;
   bool is_scalar = false;
   std::vector<std::pair<std::string, Tree>> map;
   std::vector<std::pair<std::string, Tree>> named;  // items of a named list
 
-  Tree& child(std::vector<std::pair<std::string, Tree>>& v, const std::string& key) {
-    for (auto& [k, t] : v)
-      if (k == key) return t;
-    v.emplace_back(key, Tree{});
-    return v.back().second;
-  }
+  Tree& child(std::vector<std::pair<std::string, Tree>>& v, const std::string& key);
 };
+
+Tree::Tree() = default;
+Tree::Tree(const Tree&) = default;
+Tree::Tree(Tree&&) noexcept = default;
+Tree& Tree::operator=(const Tree&) = default;
+Tree& Tree::operator=(Tree&&) noexcept = default;
+Tree::~Tree() = default;
+
+Tree& Tree::child(std::vector<std::pair<std::string, Tree>>& v, const std::string& key) {
+  for (auto& [k, t] : v)
+    if (k == key) return t;
+  v.emplace_back(key, Tree{});
+  return v.back().second;
+}
 
 [[noreturn]] void bad_path(const std::string& path, const std::string& why) {
   throw ScenarioError(SourceRef{"--set", 0, path}, why);

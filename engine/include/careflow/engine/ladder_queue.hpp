@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "careflow/engine/dary_heap.hpp"
@@ -44,7 +45,7 @@ class LadderQueue {
   /// cache while it is filled (the fan-out limit of a cache-friendly radix sort): with many
   /// pending events a rung's buckets are split again, which costs one more sequential move
   /// instead of a cache miss per event.
-  static constexpr std::size_t kMaxBuckets = 2048;
+  static constexpr std::size_t kMaxBuckets = 4096;
   /// Most events the bottom heap holds while there are no rungs before it is spilled to the top.
   static constexpr std::size_t kMaxBottom = 1024;
 
@@ -71,7 +72,7 @@ class LadderQueue {
       Rung& rung = rung_[r];
       const std::size_t b = rung.bucket_of(e.time);
       if (b >= rung.next) {
-        rung.buckets[b].push_back(e);
+        append(rung.buckets[b], e);
         ++rung.count;
         return;
       }
@@ -109,7 +110,12 @@ class LadderQueue {
 
   void clear() noexcept {
     top_.clear();
-    for (std::size_t r = 0; r < rungs_; ++r) rung_[r].reset();
+    for (std::size_t r = 0; r < rungs_; ++r) {
+      for (Bucket& b : rung_[r].buckets) b = Bucket{};
+      drop_rung(rung_[r]);
+    }
+    free_chunks_.clear();
+    chunks_ = 0;  // every chunk is free again (the blocks are kept)
     rungs_ = 0;
     bottom_.clear();
     top_start_ = -std::numeric_limits<SimTime>::infinity();
@@ -117,13 +123,80 @@ class LadderQueue {
   }
 
  private:
+  static constexpr std::uint32_t kNone = 0xFFFF'FFFFu;
+  /// Buckets are chains of fixed chunks from one pool with a free list: appending never copies,
+  /// a consumed bucket's chunks go straight back to the pool, and the pool never shrinks, so
+  /// there is no allocation in the steady state and memory is the high-water mark of events in
+  /// rungs (plus one part-filled chunk per non-empty bucket).
+  static constexpr std::uint32_t kChunkEvents = 15;  // 15 x 32 + 8 = 488 bytes
+  struct Chunk {
+    Event events[kChunkEvents];
+    std::uint32_t next = kNone;
+    std::uint32_t n = 0;
+  };
+  static constexpr std::size_t kChunksPerBlock = 1024;  // blocks never move: no copy on growth
+
+  struct Bucket {
+    std::uint32_t head = kNone, tail = kNone;
+    std::uint32_t size = 0;
+    SimTime lo = kForever, hi = -kForever;  // earliest and latest event time in the bucket
+    bool empty() const noexcept { return size == 0; }
+  };
+
+  Chunk& chunk(std::uint32_t c) noexcept { return blocks_[c / kChunksPerBlock][c % kChunksPerBlock]; }
+
+  std::uint32_t new_chunk() {
+    std::uint32_t c;
+    if (!free_chunks_.empty()) {
+      c = free_chunks_.back();
+      free_chunks_.pop_back();
+    } else {
+      if (chunks_ == blocks_.size() * kChunksPerBlock) blocks_.push_back(std::make_unique<Chunk[]>(kChunksPerBlock));
+      c = static_cast<std::uint32_t>(chunks_++);
+    }
+    Chunk& k = chunk(c);
+    k.next = kNone;
+    k.n = 0;
+    return c;
+  }
+
+  void append(Bucket& b, const Event& e) {
+    if (b.tail == kNone || chunk(b.tail).n == kChunkEvents) {
+      const std::uint32_t c = new_chunk();
+      if (b.tail == kNone) {
+        b.head = c;
+      } else {
+        chunk(b.tail).next = c;
+      }
+      b.tail = c;
+    }
+    Chunk& k = chunk(b.tail);
+    k.events[k.n++] = e;
+    ++b.size;
+    b.lo = std::min(b.lo, e.time);
+    b.hi = std::max(b.hi, e.time);
+  }
+
+  // Calls f on each event of the bucket, then returns its chunks to the pool and empties it.
+  template <class F>
+  void drain(Bucket& b, F&& f) {
+    for (std::uint32_t c = b.head; c != kNone;) {
+      Chunk& k = chunk(c);
+      for (std::uint32_t i = 0; i < k.n; ++i) f(k.events[i]);
+      const std::uint32_t next = k.next;
+      free_chunks_.push_back(c);
+      c = next;
+    }
+    b = Bucket{};
+  }
+
   struct Rung {
     SimTime start = 0;
     SimTime inv_width = 0;  // buckets per day
     std::size_t n = 0;      // buckets in use
     std::size_t next = 0;   // first bucket not yet consumed
     std::size_t count = 0;  // events in unconsumed buckets
-    std::vector<std::vector<Event>> buckets;  // kept across rebuilds: no allocation in steady state
+    std::vector<Bucket> buckets;
 
     // Monotone in t (IEEE subtraction and multiplication by a positive constant are), clamped.
     std::size_t bucket_of(SimTime t) const noexcept {
@@ -141,12 +214,12 @@ class LadderQueue {
       count = 0;
       if (buckets.size() < n) buckets.resize(n);
     }
-
-    void reset() noexcept {
-      for (std::size_t b = next; b < n; ++b) buckets[b].clear();
-      n = next = count = 0;
-    }
   };
+
+  // Drops a spent rung (its buckets are empty).
+  void drop_rung(Rung& rung) noexcept {
+    rung.n = rung.next = rung.count = 0;
+  }
 
   void spill() {
     const std::size_t first = top_.size();
@@ -174,39 +247,33 @@ class LadderQueue {
         }
         Rung& rung = rung_[0];
         rung.prepare(lo, hi, top_.size());
-        for (const Event& e : top_) rung.buckets[rung.bucket_of(e.time)].push_back(e);
+        for (const Event& e : top_) append(rung.buckets[rung.bucket_of(e.time)], e);
         rung.count = top_.size();
         top_.clear();
         rungs_ = 1;
       }
       Rung& rung = rung_[rungs_ - 1];
       if (rung.count == 0) {
-        rung.reset();
+        drop_rung(rung);
         --rungs_;
         continue;
       }
       while (rung.buckets[rung.next].empty()) ++rung.next;
-      std::vector<Event>& bucket = rung.buckets[rung.next];
+      Bucket& bucket = rung.buckets[rung.next];
       ++rung.next;
-      rung.count -= bucket.size();
-      if (bucket.size() > kSplitThreshold && rungs_ < kMaxRungs) {
-        SimTime lo = bucket.front().time, hi = lo;
-        for (const Event& e : bucket) {
-          lo = std::min(lo, e.time);
-          hi = std::max(hi, e.time);
-        }
+      rung.count -= bucket.size;
+      if (bucket.size > kSplitThreshold && rungs_ < kMaxRungs) {
+        const SimTime lo = bucket.lo, hi = bucket.hi;
         if (hi > lo) {
           Rung& finer = rung_[rungs_];
-          finer.prepare(lo, hi, bucket.size());
-          for (const Event& e : bucket) finer.buckets[finer.bucket_of(e.time)].push_back(e);
-          finer.count = bucket.size();
-          bucket.clear();
+          finer.prepare(lo, hi, bucket.size);
+          finer.count = bucket.size;
+          drain(bucket, [&](const Event& e) { append(finer.buckets[finer.bucket_of(e.time)], e); });
           ++rungs_;
           continue;
         }
       }
-      for (const Event& e : bucket) bottom_.push(e);
-      bucket.clear();
+      drain(bucket, [&](const Event& e) { bottom_.push(e); });
       return;
     }
   }
@@ -218,6 +285,9 @@ class LadderQueue {
   std::size_t rungs_ = 0;
   DaryHeap<4> bottom_;
   std::size_t size_ = 0;
+  std::vector<std::unique_ptr<Chunk[]>> blocks_;
+  std::size_t chunks_ = 0;  // chunks ever made (in blocks_)
+  std::vector<std::uint32_t> free_chunks_;
 };
 
 static_assert(FutureEventSet<LadderQueue>);

@@ -106,7 +106,6 @@ class Resource {
     bool busy = false;
     SimTime busy_since = 0;
     double busy_time = 0;  // since the last statistics reset
-    std::uint64_t served = 0;
   };
 
   std::uint32_t take_free_unit();

@@ -28,6 +28,13 @@ struct WriteOptions {
 /// Meant to be called before a long simulation, so that a typo fails at once.
 void check_writable(const std::string& path);
 
+/// Removes the temporary file a write_results_hdf5 or write_sweep_hdf5 in progress is
+/// writing, if any. Async-signal-safe: meant for a SIGINT/SIGTERM handler, so that an
+/// interrupted program leaves neither a partial target (never possible: see below) nor a
+/// stray temporary next to it. After SIGKILL a `.NAME.tmp-PID` may remain; it is never the
+/// target, and a later write from the same PID replaces it.
+void remove_partial_output() noexcept;
+
 /// Writes the scenario and the run's results to `path` (HDF5), replacing any file there.
 /// Atomic: the file is written next to the target under a temporary name and renamed onto
 /// it only when complete, so the target is never left half-written. `result.summary` is

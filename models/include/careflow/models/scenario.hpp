@@ -269,4 +269,23 @@ std::vector<Warning> validate_scenario(const Scenario& s);
 /// routing probabilities averaged over the initial need mix).
 std::vector<ServiceLoad> traffic_equations(const Scenario& s);
 
+/// The size of one replication, from the traffic equations and the cohorts' growth trends:
+/// checked before a run, so that an absurd scenario (10^8 people × 10^5 episodes per 1000 a
+/// year × 200 years) is refused with an estimate rather than killed for lack of memory.
+struct RunEstimate {
+  double episodes = 0;        // new episodes from the cohorts over the horizon
+  double service_visits = 0;  // referrals to services over the horizon (services with a finite load)
+  double working_bytes = 0;   // memory a running replication needs (waits kept for exact quantiles, series)
+  double episode_bytes = 0;   // more when the replication keeps its per-episode records
+};
+RunEstimate estimate_run(const Scenario& s);
+
+/// validate_scenario refuses a scenario whose one replication (with its episode records)
+/// would need more memory than this: no planning question needs it, and a typo (people
+/// written in thousands, a horizon in days) is the likelier cause.
+inline constexpr double kMaxReplicationBytes = 16.0 * (1u << 30);
+
+/// "1.5 GiB": a memory size for messages.
+std::string describe_bytes(double bytes);
+
 }  // namespace careflow::models
