@@ -89,6 +89,19 @@ def main():
     hold = [line for line in out.splitlines() if line.strip() and line.split()[0].isdigit()]
     notes.append([line for line in out.splitlines() if line.startswith("growth")][0])
 
+    # One run in parallel: PHOLD on the sequential and the parallel executor (1 and 2 threads);
+    # bench_parallel exits non-zero if a parallel fingerprint differs from the sequential one.
+    for lps, lookahead, end in ([(1000, "0.1", "200"), (100_000, "1.0", "4")] if q else
+                                [(1000, "0.1", "2000"), (100_000, "1.0", "40")]):
+        r = results(run([os.path.join(BIN, "bench_parallel"), str(lps), lookahead, end, "1" if q else "3"]))
+        key = f"{lps}_{float(lookahead):.2f}"
+        seq = r[f"sequential_{key}"]
+        rows.append((f"PHOLD {lps:,} LPs, lookahead {lookahead}", "sequential executor", rate(seq) / 1e6, None, None))
+        for threads in (1, 2):
+            par = r[f"parallel_{threads}_threads_{key}"]
+            rows.append((f"PHOLD {lps:,} LPs, lookahead {lookahead}", f"parallel executor, {threads} thread(s)",
+                         rate(par) / 1e6, None, f"speed-up over sequential {seq[1] / par[1]:.2f}"))
+
     # The care model: both event queues, then replications on 1 and all threads.
     r = results(run([os.path.join(BIN, "bench_care_queue"), "7" if q else "15", "1" if q else "3"]))
     for name, label in (("careflow_care_LadderQueue", "care model, 1 thread (LadderQueue)"),

@@ -52,7 +52,10 @@ void QuantileSketch::add(double x) {
     ++zeros_;
     return;
   }
-  const int k = index_of(x);
+  ++bin(index_of(x));
+}
+
+std::uint64_t& QuantileSketch::bin(int k) {
   if (bins_.empty()) {
     offset_ = k;
     bins_.assign(1, 0);
@@ -62,7 +65,7 @@ void QuantileSketch::add(double x) {
   } else if (k >= offset_ + static_cast<int>(bins_.size())) {
     bins_.resize(static_cast<std::size_t>(k - offset_ + 1), 0);
   }
-  ++bins_[static_cast<std::size_t>(k - offset_)];
+  return bins_[static_cast<std::size_t>(k - offset_)];
 }
 
 void QuantileSketch::merge(const QuantileSketch& o) {
@@ -80,17 +83,7 @@ void QuantileSketch::merge(const QuantileSketch& o) {
   sum_ += o.sum_;
   for (std::size_t i = 0; i < o.bins_.size(); ++i) {
     if (o.bins_[i] == 0) continue;
-    const int k = o.offset_ + static_cast<int>(i);
-    if (bins_.empty()) {
-      offset_ = k;
-      bins_.assign(1, 0);
-    } else if (k < offset_) {
-      bins_.insert(bins_.begin(), static_cast<std::size_t>(offset_ - k), 0);
-      offset_ = k;
-    } else if (k >= offset_ + static_cast<int>(bins_.size())) {
-      bins_.resize(static_cast<std::size_t>(k - offset_ + 1), 0);
-    }
-    bins_[static_cast<std::size_t>(k - offset_)] += o.bins_[i];
+    bin(o.offset_ + static_cast<int>(i)) += o.bins_[i];
   }
 }
 

@@ -67,6 +67,8 @@ class Context {
  private:
   template <FutureEventSet>
   friend class SequentialExecutor;
+  template <FutureEventSet>
+  friend class ParallelExecutor;
   friend class ExecutorAccess;
 
   void emit(LpId target, SimTime delay, std::uint32_t kind, std::uint64_t payload, std::int16_t priority) {

@@ -120,6 +120,7 @@ class QuantileSketch {
 
  private:
   int index_of(double x) const;
+  std::uint64_t& bin(int k);  // the count of bin k, growing the dense store to reach it
   double value_of_rank(std::uint64_t rank) const;  // 0-based order statistic, estimated
 
   double alpha_, gamma_, log_gamma_;
