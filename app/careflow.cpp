@@ -27,6 +27,10 @@
 #include "careflow/models/scenario_loader.hpp"
 #include "careflow/models/transforms.hpp"
 #include "careflow/viz/pages.hpp"
+#include "careflow/viz/stress.hpp"
+#include "careflow/sheets/results_tables.hpp"
+#include "careflow/sheets/scenario_workbook.hpp"
+#include "careflow/sheets/xlsx.hpp"
 
 namespace {
 
@@ -38,6 +42,8 @@ struct RunArgs {
   std::vector<std::string> transforms;  // "NAME key=value ..." applied after loading
   models::CareRunOptions options;
   std::string out;
+  std::string xlsx;     // results workbook
+  std::string csv_dir;  // a CSV file per table
   bool json = false;
   bool quiet = false;
   bool all_episodes = false;
@@ -64,10 +70,12 @@ struct BadInput : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+void check_output(const std::string& path);
+
 models::Scenario load(const std::string& path, const std::vector<std::string>& transforms = {}) {
   models::Scenario s = path.empty()
                            ? models::parse_scenario(models::default_scenario_yaml(), models::kDefaultScenarioName, "scenarios")
-                           : models::load_scenario(path);
+                           : careflow::sheets::load_any_scenario(path);  // YAML or a scenario workbook (.xlsx)
   for (const std::string& t : transforms) {
     const models::TransformSpec spec = models::parse_transform(t, s, "--transform '" + t + "'");
     models::apply_transform(s, spec);
@@ -191,6 +199,28 @@ void print_summary(const models::Scenario& s, const models::RunResult& r) {
       fmt::print("  {:<44} {:>20} {}\n", m.id.name, ci_text(m.ci, decimals_for(m.id.unit, m.ci.mean)), m.id.unit);
 }
 
+/// Fails before simulating when a results workbook or CSV folder could not be written.
+void check_table_outputs(const std::string& xlsx, const std::string& csv_dir) {
+  if (!xlsx.empty()) {
+    if (std::filesystem::path(xlsx).extension() != ".xlsx") throw BadInput("--xlsx " + xlsx + ": give a file ending in .xlsx");
+    check_output(xlsx);
+  }
+  if (!csv_dir.empty() && std::filesystem::exists(csv_dir) && !std::filesystem::is_directory(csv_dir))
+    throw BadInput("--csv " + csv_dir + ": exists and is not a folder");
+}
+
+void write_tables(const std::vector<careflow::sheets::Table>& tables, const std::string& xlsx, const std::string& csv_dir,
+                  bool quiet) {
+  if (!xlsx.empty()) {
+    careflow::sheets::write_tables_xlsx(tables, xlsx);
+    if (!quiet) fmt::print("Results workbook written to {} ({} sheets)\n", xlsx, tables.size());
+  }
+  if (!csv_dir.empty()) {
+    careflow::sheets::write_tables_csv(tables, csv_dir);
+    if (!quiet) fmt::print("CSV tables written to {}/ ({} files)\n", csv_dir, tables.size());
+  }
+}
+
 /// Refuses, before simulating, a run that would not fit in this machine's memory (the
 /// estimate is models::estimate_run's, per replication running at once), instead of being
 /// killed for lack of memory after hours.
@@ -214,6 +244,7 @@ void check_memory(const models::Scenario& s, const models::CareRunOptions& opt, 
 }
 
 int run(const RunArgs& a) {
+  check_table_outputs(a.xlsx, a.csv_dir);
   if (!a.out.empty()) {
     try {
       careflow::io::check_writable(a.out);  // fail before simulating, not after
@@ -256,6 +287,7 @@ int run(const RunArgs& a) {
     print_summary(used, result);
     if (!a.out.empty()) fmt::print("\nResults written to {}\n", a.out);
   }
+  write_tables(careflow::sheets::run_tables(used, result), a.xlsx, a.csv_dir, a.quiet || a.json);
   return 0;
 }
 
@@ -264,6 +296,8 @@ struct CompareArgs {
   models::CompareOptions options;
   bool json = false;
   bool all = false;
+  std::string xlsx;
+  std::string csv_dir;
 };
 
 std::string signed_ci(const ConfidenceInterval& ci, const std::string& unit) {
@@ -361,6 +395,7 @@ void print_comparison_json(const models::Comparison& c) {
 }
 
 int compare(const CompareArgs& a) {
+  check_table_outputs(a.xlsx, a.csv_dir);
   std::vector<models::Scenario> scenarios;
   for (const std::string& path : a.scenarios) {
     scenarios.push_back(load(path == "default" ? "" : path));
@@ -371,6 +406,7 @@ int compare(const CompareArgs& a) {
   const models::Comparison c = models::compare(scenarios, a.options);
   if (a.json) print_comparison_json(c);
   else print_comparison(c, a.options, a.all);
+  write_tables(careflow::sheets::comparison_tables(c), a.xlsx, a.csv_dir, a.json);
   return 0;
 }
 
@@ -422,6 +458,8 @@ struct SweepArgs {
   std::string out = "sweep.h5";
   bool resume = false;
   models::CareRunOptions options;
+  std::string xlsx;
+  std::string csv_dir;
 };
 
 // A progress bar with ETA on a terminal; plain lines (every 10%) otherwise.
@@ -470,6 +508,9 @@ int sweep(const SweepArgs& a) {
     spec.base_file = a.scenario;
     spec.grid = !a.list;
   }
+  if (careflow::sheets::looks_like_xlsx(spec.base_file) || std::filesystem::path(spec.base_file).extension() == ".xlsx")
+    throw BadInput("sweep " + spec.base_file + ": a sweep varies a scenario file (YAML); write the workbook as one first: "
+                   "careflow workbook " + spec.base_file + " --out SCENARIO.yaml");
   for (const std::string& set : a.sets) {
     const auto eq = set.find('=');
     if (eq == std::string::npos || eq == 0) throw BadInput("--set expects PATH=v1,v2,..., found '" + set + "'");
@@ -492,6 +533,7 @@ int sweep(const SweepArgs& a) {
   } catch (const std::exception& e) {
     throw BadInput(e.what());
   }
+  check_table_outputs(a.xlsx, a.csv_dir);
   const std::string journal = a.out + ".journal";
   if (std::filesystem::exists(journal) && !a.resume)
     throw BadInput("an interrupted sweep left " + journal + ": run again with --resume to continue it, or remove it");
@@ -517,6 +559,24 @@ int sweep(const SweepArgs& a) {
     fmt::print("{}{:>26} {:>22}\n", row, spend ? money(spend->ci) : "–", ups ? ci_text(ups->ci, 1) : "–");
   }
   fmt::print("\nEvery point and figure: {}\n", a.out);
+  write_tables(careflow::sheets::sweep_tables(r), a.xlsx, a.csv_dir, false);
+  return 0;
+}
+
+// A scenario as a workbook for planners, or a workbook back as a scenario file.
+int workbook(const std::string& scenario, const std::string& out) {
+  const std::string ext = std::filesystem::path(out).extension().string();
+  if (ext != ".xlsx" && ext != ".yaml" && ext != ".yml") throw BadInput("--out " + out + ": give a file ending in .xlsx (or .yaml to convert a workbook back)");
+  check_output(out);
+  const models::Scenario s = load(scenario);
+  if (ext == ".xlsx") {
+    careflow::sheets::write_scenario_workbook(s, out);
+    fmt::print("Scenario workbook written to {} ('{}': {} services, {} cohorts, {} agencies)\n", out, s.name, s.services.size(),
+               s.cohorts.size(), s.agencies.size());
+  } else {
+    careflow::viz::write_file_atomically(out, s.source_text);
+    fmt::print("Scenario written to {} ('{}')\n", out, s.name);
+  }
   return 0;
 }
 
@@ -550,6 +610,7 @@ struct PresentArgs {
   careflow::viz::VideoOptions video;
   std::string start_date;
   std::vector<std::string> targets;  // NAME=VALUE
+  bool stress = false;               // report: the STRESS-DES study description instead of the HTML report
 };
 
 std::vector<careflow::io::StoredRun> read_runs(const PresentArgs& a, const careflow::io::ReadOptions& opt) {
@@ -606,6 +667,17 @@ int animate(const PresentArgs& a) {
 
 int report(const PresentArgs& a) {
   check_output(a.out);
+  if (a.stress) {
+    if (!a.compare.empty() || !a.targets.empty()) throw BadInput("report --stress describes one run: leave out --compare and --target");
+    careflow::io::ReadOptions ro;
+    ro.series = false;
+    ro.records = false;
+    const auto runs = read_runs(a, ro);
+    const std::string text = careflow::viz::stress_report(runs[0]);
+    careflow::viz::write_file_atomically(a.out, text);
+    fmt::print("STRESS-DES report written to {} ({})\n", a.out, size_text(text.size()));
+    return 0;
+  }
   auto targets = careflow::viz::default_targets();
   for (const std::string& t : a.targets) {
     const std::regex form(R"(([A-Za-z0-9_]+)=(-?[0-9.]+(?:[eE][-+]?[0-9]+)?)(?::(higher|lower))?)");
@@ -654,9 +726,11 @@ int main(int argc, char** argv) {
 
   RunArgs ra;
   CLI::App* run_cmd = app.add_subcommand("run", "Run a scenario (default: the embedded default scenario) and print its summary");
-  run_cmd->add_option("scenario", ra.scenario, "Scenario file (YAML); omit for the embedded default");
+  run_cmd->add_option("scenario", ra.scenario, "Scenario file (YAML or .xlsx workbook); omit for the embedded default");
   add_run_options(run_cmd, ra.options, "Number of replications (default: the scenario's)");
   run_cmd->add_option("--out,-o", ra.out, "Write the results to this HDF5 file (written atomically)");
+  run_cmd->add_option("--xlsx", ra.xlsx, "Also write the summary tables as a workbook, one sheet per table (written atomically)");
+  run_cmd->add_option("--csv", ra.csv_dir, "Also write each summary table as a CSV file in this folder");
   run_cmd->add_flag("--all-episodes", ra.all_episodes, "Keep per-episode records of every replication (default: the first)");
   run_cmd->add_flag("--no-records", ra.no_records,
                     "Keep figures and weekly series only: no episodes, step changes, delays or tracks (very large runs)")
@@ -684,6 +758,8 @@ int main(int argc, char** argv) {
                         "Give each scenario its own random numbers (to see how much wider the intervals get)");
   compare_cmd->add_flag("--all", ca.all, "Show every figure (by service too), not only the headline ones");
   compare_cmd->add_flag("--json", ca.json, "Print the comparison as JSON");
+  compare_cmd->add_option("--xlsx", ca.xlsx, "Also write the differences, economics and figures as a workbook (written atomically)");
+  compare_cmd->add_option("--csv", ca.csv_dir, "Also write each table as a CSV file in this folder");
 
   SweepArgs sa;
   CLI::App* sweep_cmd = app.add_subcommand("sweep", "Run a scenario over a grid or list of parameter values, in parallel, resumable");
@@ -694,12 +770,19 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--out,-o", sa.out, "HDF5 file holding every point (written atomically)")->capture_default_str();
   sweep_cmd->add_flag("--resume", sa.resume, "Continue an interrupted sweep without recomputing finished replications");
   add_run_options(sweep_cmd, sa.options, "Replications per point (default: the scenario's)");
+  sweep_cmd->add_option("--xlsx", sa.xlsx, "Also write the points × figures table as a workbook (written atomically)");
+  sweep_cmd->add_option("--csv", sa.csv_dir, "Also write the points × figures table as CSV in this folder");
 
   CLI::App* transforms_cmd = app.add_subcommand("transforms", "List the named scenario transforms and their parameters (Markdown)");
 
   std::string vpath;
   CLI::App* validate_cmd = app.add_subcommand("validate", "Check a scenario and show each service's expected load");
-  validate_cmd->add_option("scenario", vpath, "Scenario file (YAML); omit for the embedded default");
+  validate_cmd->add_option("scenario", vpath, "Scenario file (YAML or .xlsx workbook); omit for the embedded default");
+
+  std::string wb_scenario, wb_out;
+  CLI::App* workbook_cmd = app.add_subcommand("workbook", "Write a scenario as a workbook for planners (.xlsx), or a workbook back as YAML");
+  workbook_cmd->add_option("scenario", wb_scenario, "Scenario file (YAML or .xlsx); omit for the embedded default");
+  workbook_cmd->add_option("--out,-o", wb_out, "FILE.xlsx to write the workbook, or FILE.yaml to write a workbook's scenario as YAML")->required();
 
   PresentArgs aa;
   CLI::App* animate_cmd = app.add_subcommand("animate", "Write the animation of a run (people flowing between tiers, queues, money) as one offline HTML file, and/or a video");
@@ -718,6 +801,7 @@ int main(int argc, char** argv) {
   report_cmd->add_option("results", pa.results, "Results file of `careflow run --out` (the base)")->required();
   report_cmd->add_option("--compare,-c", pa.compare, "A second results file, compared with the base (paired by replication when the seeds match)");
   report_cmd->add_option("--out,-o", pa.out, "HTML file to write (self-contained; written atomically)")->required();
+  report_cmd->add_flag("--stress", pa.stress, "Write the STRESS-DES description of the simulation study (Markdown) instead of the HTML report");
   report_cmd->add_option("--target", pa.targets, "Target for an indicator, NAME=VALUE[:higher|lower] (repeatable; defaults: England reference values)")
       ->allow_extra_args(false);
 
@@ -730,6 +814,7 @@ int main(int argc, char** argv) {
   try {
     if (run_cmd->parsed()) return run(ra);
     if (validate_cmd->parsed()) return validate(vpath);
+    if (workbook_cmd->parsed()) return workbook(wb_scenario, wb_out);
     if (compare_cmd->parsed()) return compare(ca);
     if (sweep_cmd->parsed()) return sweep(sa);
     if (transforms_cmd->parsed()) return list_transforms();

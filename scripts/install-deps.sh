@@ -12,6 +12,7 @@ packages=(
   clang libclang-rt-14-dev
   python3-nbclient python3-nbformat python3-ipykernel jupyter-nbconvert python3-notebook
   python3-simpy3
+  libxlsxwriter-dev libpugixml-dev libzip-dev python3-openpyxl
   chromium ffmpeg fonts-dejavu-core
 )
 
