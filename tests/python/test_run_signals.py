@@ -3,8 +3,8 @@ partial results file: the target is absent, or still the previous complete file,
 complete file (when the signal came after the rename). An output path that cannot be written
 fails at once, before simulating.
 
-The moments are random (the seed is printed; set CAREFLOW_SIGNAL_SEED to replay one) and half
-of them fall near the end of the run, where the file is being written."""
+The moments are pseudo-random from a fixed, printed seed (set CAREFLOW_SIGNAL_SEED to draw
+others) and half of them fall near the end of the run, where the file is being written."""
 import os
 import random
 import signal
@@ -20,7 +20,8 @@ pytestmark = pytest.mark.skipif(not CAREFLOW, reason="CAREFLOW_BIN is not set (r
 
 ARGS = ["run", "--replications", "2", "--years", "6", "--threads", "2", "--quiet"]
 KILLS_PER_SIGNAL = 8
-SEED = int(os.environ.get("CAREFLOW_SIGNAL_SEED", str(int(time.time()))))
+# Fixed by default (a failure can be replayed); set CAREFLOW_SIGNAL_SEED to draw other moments.
+SEED = int(os.environ.get("CAREFLOW_SIGNAL_SEED", "20261130"))
 print(f"signal moments drawn with CAREFLOW_SIGNAL_SEED={SEED}")
 
 
@@ -35,9 +36,14 @@ def reference(tmp_path_factory):
     d = tmp_path_factory.mktemp("reference")
     previous = d / "previous.h5"  # the "previous complete file" a re-run would replace
     subprocess.run([CAREFLOW, *ARGS, "--seed", "99", "--out", str(previous)], check=True)
-    start = time.monotonic()
-    subprocess.run([CAREFLOW, *ARGS, "--out", str(d / "full.h5")], check=True)
-    return previous, time.monotonic() - start
+    # The fastest of three runs: on a shared machine a run may be much faster than the first
+    # one timed, and a kill drawn after its end would only test a finished run.
+    fastest = float("inf")
+    for _ in range(3):
+        start = time.monotonic()
+        subprocess.run([CAREFLOW, *ARGS, "--out", str(d / "full.h5")], check=True)
+        fastest = min(fastest, time.monotonic() - start)
+    return previous, fastest
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
@@ -53,7 +59,7 @@ def test_killed_run_leaves_no_partial_file(tmp_path, reference, sig):
         if had_previous:
             out.write_bytes(previous.read_bytes())
         # Half anywhere in the run, half in its last fifth (simulation ending, file being written).
-        moment = rng.uniform(0.02, 1.05) * seconds if k < KILLS_PER_SIGNAL // 2 else rng.uniform(0.7, 1.0) * seconds
+        moment = rng.uniform(0.02, 0.95) * seconds if k < KILLS_PER_SIGNAL // 2 else rng.uniform(0.7, 0.95) * seconds
         proc = subprocess.Popen([CAREFLOW, *ARGS, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(moment)
         proc.send_signal(sig)
