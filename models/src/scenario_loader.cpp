@@ -308,11 +308,26 @@ std::size_t check_text(const std::string& text, const std::string& file) {
 /// thousand values; past kMaxNodes the file is refused instead of exhausting memory.
 struct NodeBudget {
   std::size_t used = 0;
+  int depth = 0;  // of the value being converted
 };
 constexpr std::size_t kMaxNodes = 200'000;
+// A scenario nests a few levels (services > routes > when > need_levels); an alias that refers
+// to itself (`&a [*a]`) makes a cycle that would otherwise recurse until the stack overflows.
+constexpr int kMaxDepth = 64;
 
 Node convert(const YAML::Node& y, const std::string& file, int fallback_line, const std::string& path,
              NodeBudget& budget) {
+  struct Deeper {
+    int& depth;
+    explicit Deeper(int& d) : depth(++d) {}
+    ~Deeper() { --depth; }
+  } deeper(budget.depth);
+  if (budget.depth > kMaxDepth)
+    fail(file, y.Mark().line >= 0 ? y.Mark().line + 1 : fallback_line,
+         path.size() > 48 ? path.substr(0, 48) + "..." : path,
+         "values nest more than " + std::to_string(kMaxDepth) +
+             " levels deep (an alias such as *name inside the value it names repeats it forever); "
+             "a scenario nests a few levels");
   if (++budget.used > kMaxNodes)
     fail(file, y.Mark().line >= 0 ? y.Mark().line + 1 : fallback_line, path,
          "the file expands to more than " + std::to_string(kMaxNodes) +
