@@ -92,7 +92,12 @@ class ParallelExecutor {
       ctx.seed_ = sim_.seed();
       ctx.replication_ = sim_.replication();
       ctx.outbox_ = &part.local;
+      ctx.attach_out_ = &part.attach_local;
+      ctx.attach_in_ = &part.attachments;
+      part.attachments.clear();
+      part.attach_local.clear();
       for (auto& box : part.out) box.assign(parts, {});
+      for (auto& box : part.attach_out) box.assign(parts, {});
     }
 
     // Start every LP in LP order, on this thread, as the sequential executor does.
@@ -103,7 +108,9 @@ class ParallelExecutor {
       ctx.seed_ = sim_.seed();
       ctx.replication_ = sim_.replication();
       std::vector<Event> started;
+      std::vector<OutgoingAttachment> attached;
       ctx.outbox_ = &started;
+      ctx.attach_out_ = &attached;
       for (LpId i = 0; i < n; ++i) {
         LpSlot& slot = slot_of(i);
         ctx.self_ = i;
@@ -111,6 +118,8 @@ class ParallelExecutor {
         slot.lp->on_start(ctx);
         for (const Event& e : started) parts_[partition_[e.target]].fes.push(e);
         started.clear();
+        for (OutgoingAttachment& a : attached) parts_[partition_[a.target]].attachments.emplace(a.stamp, std::move(a.bytes));
+        attached.clear();
       }
     }
 
@@ -164,13 +173,16 @@ class ParallelExecutor {
     ctx.replication_ = sim_.replication();
     ctx.now_ = stats.end_time;
     std::vector<Event> dropped;  // events scheduled while finishing are never processed
+    std::vector<OutgoingAttachment> dropped_attachments;
     ctx.outbox_ = &dropped;
+    ctx.attach_out_ = &dropped_attachments;
     for (LpId i = 0; i < n; ++i) {
       LpSlot& slot = slot_of(i);
       ctx.self_ = i;
       ctx.seq_ = &slot.seq;
       slot.lp->on_finish(ctx);
       dropped.clear();
+      dropped_attachments.clear();
     }
     hashes_.resize(n);
     for (LpId i = 0; i < n; ++i) hashes_[i] = slot_of(i).hash;
@@ -202,6 +214,10 @@ class ParallelExecutor {
     // out[parity][destination]: events for other partitions, written in windows of that
     // parity, read and cleared by the destination at the start of the next window.
     std::vector<std::vector<Event>> out[2];
+    // Attachments travel beside their events: kept here for own LPs, in outboxes for others.
+    AttachmentStore attachments;
+    std::vector<OutgoingAttachment> attach_local;
+    std::vector<std::vector<OutgoingAttachment>> attach_out[2];
     Context ctx;
     LpId first = 0;           // its lowest LP
     SimTime next = kForever;  // earliest event this partition has pending or has sent
@@ -220,6 +236,9 @@ class ParallelExecutor {
       std::vector<Event>& box = source.out[parity ^ 1u][p];
       for (const Event& e : box) fes.push(e);
       box.clear();
+      std::vector<OutgoingAttachment>& att = source.attach_out[parity ^ 1u][p];
+      for (OutgoingAttachment& a : att) part.attachments.emplace(a.stamp, std::move(a.bytes));
+      att.clear();
     }
     std::vector<std::vector<Event>>& out = part.out[parity];
     Context& ctx = part.ctx;
@@ -233,9 +252,18 @@ class ParallelExecutor {
       ctx.now_ = e.time;
       ctx.self_ = e.target;
       ctx.seq_ = &slot.seq;
+      ctx.stamp_ = e.stamp;
       slot.hash = mix_event(slot.hash, e);
       slot.lp->on_event(ctx, e);
       ++part.events;
+      if (!part.attach_local.empty()) {
+        for (OutgoingAttachment& a : part.attach_local) {
+          const bool own = contiguous_ ? a.target - part.first < part.slots.size() : partition_[a.target] == p;
+          if (own) part.attachments.emplace(a.stamp, std::move(a.bytes));
+          else part.attach_out[parity][partition_[a.target]].push_back(std::move(a));
+        }
+        part.attach_local.clear();
+      }
       part.last_time = e.time;
       // Hold: the first event for this partition replaces the one just handled.
       bool held = false;

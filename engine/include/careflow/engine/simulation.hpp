@@ -1,8 +1,11 @@
 // Logical processes, the model <-> engine contract, and the sequential executor.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
+#include <unordered_map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -20,6 +23,17 @@ class ContractViolation : public std::logic_error {
  public:
   using std::logic_error::logic_error;
 };
+
+/// Bytes sent with a message (e.g. a person's record moving to another LP), kept by the
+/// executor until the destination handles the message. Keyed by the message's stamp, which is
+/// unique and the same under every executor, so attachments change no event and no hash.
+using Attachment = std::vector<std::byte>;
+struct OutgoingAttachment {
+  std::uint64_t stamp = 0;
+  LpId target = 0;
+  Attachment bytes;
+};
+using AttachmentStore = std::unordered_map<std::uint64_t, Attachment>;
 
 /// What a logical process may do while handling an event: read the clock, draw from keyed
 /// random streams, and schedule events for itself or send messages to other LPs.
@@ -64,6 +78,24 @@ class Context {
     emit(target, delay, kind, payload, priority);
   }
 
+  /// A message with bytes attached (to another LP, with the same lookahead rule as send, or to
+  /// this LP). The destination gets them with take_attachment() while handling the message.
+  void send_with(LpId target, SimTime delay, std::uint32_t kind, std::uint64_t payload,
+                 std::span<const std::byte> bytes, std::int16_t priority = 0) {
+    send(target, delay, kind, payload, priority);
+    attach_out_->push_back(OutgoingAttachment{outbox_->back().stamp, target, Attachment(bytes.begin(), bytes.end())});
+  }
+
+  /// The bytes attached to the event being handled (moved out: a second call gets none).
+  Attachment take_attachment() {
+    if (attach_in_ == nullptr) return {};
+    auto it = attach_in_->find(stamp_);
+    if (it == attach_in_->end()) return {};
+    Attachment bytes = std::move(it->second);
+    attach_in_->erase(it);
+    return bytes;
+  }
+
  private:
   template <FutureEventSet>
   friend class SequentialExecutor;
@@ -93,7 +125,10 @@ class Context {
   SimTime lookahead_ = 0;
   std::uint64_t seed_ = 0, replication_ = 0;
   std::uint64_t* seq_ = nullptr;
+  std::uint64_t stamp_ = 0;  // of the event being handled
   std::vector<Event>* outbox_ = nullptr;
+  std::vector<OutgoingAttachment>* attach_out_ = nullptr;  // what handlers attached, for the executor to route
+  AttachmentStore* attach_in_ = nullptr;                   // attachments of events this LP may handle
 };
 
 /// The model <-> engine contract. All model state lives in LPs; LPs interact only through
@@ -191,6 +226,10 @@ class SequentialExecutor {
     ctx.seed_ = sim_.seed();
     ctx.replication_ = sim_.replication();
     ctx.outbox_ = &outbox_;
+    attachments_.clear();
+    attach_out_.clear();
+    ctx.attach_out_ = &attach_out_;
+    ctx.attach_in_ = &attachments_;
     for (LpId i = 0; i < n; ++i) slots_[i].lp = &sim_.lp(i);
 
     for (LpId i = 0; i < n; ++i) {
@@ -208,9 +247,11 @@ class SequentialExecutor {
       ctx.now_ = e.time;
       ctx.self_ = e.target;
       ctx.seq_ = &slot.seq;
+      ctx.stamp_ = e.stamp;
       slot.hash = mix_event(slot.hash, e);
       slot.lp->on_event(ctx, e);
       ++stats.events;
+      if (!attach_out_.empty()) keep_attachments();
       // Hold operation: the first new event replaces the one just handled (one sift, not two).
       if (outbox_.empty()) {
         fes_.pop();
@@ -229,6 +270,7 @@ class SequentialExecutor {
       ctx.seq_ = &slots_[i].seq;
       slots_[i].lp->on_finish(ctx);
       outbox_.clear();  // events scheduled while finishing are never processed
+      attach_out_.clear();
     }
     hashes_.resize(n);
     for (LpId i = 0; i < n; ++i) hashes_[i] = slots_[i].hash;
@@ -242,6 +284,11 @@ class SequentialExecutor {
   void flush() {
     for (const Event& e : outbox_) fes_.push(e);
     outbox_.clear();
+    keep_attachments();
+  }
+  void keep_attachments() {
+    for (OutgoingAttachment& a : attach_out_) attachments_.emplace(a.stamp, std::move(a.bytes));
+    attach_out_.clear();
   }
   void replace_top_or_push(const Event& e) {
     if constexpr (requires { fes_.replace_top(e); }) {
@@ -261,6 +308,8 @@ class SequentialExecutor {
   Simulation& sim_;
   Fes fes_;
   std::vector<Event> outbox_;
+  std::vector<OutgoingAttachment> attach_out_;
+  AttachmentStore attachments_;  // attachments of pending events, by stamp
   std::vector<LpSlot> slots_;
   std::vector<std::uint64_t> hashes_;
 };
