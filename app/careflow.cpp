@@ -229,7 +229,7 @@ void check_memory(const models::Scenario& s, const models::CareRunOptions& opt, 
   const double threads = opt.threads > 0 ? static_cast<double>(opt.threads)
                                          : static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
   const double reps = static_cast<double>(s.replications);
-  const double at_once = std::min(threads, reps);
+  const double at_once = std::min(std::max(1.0, threads / std::max(1u, opt.site_threads)), reps);
   const double need = at_once * e.working_bytes + (all_episodes ? reps : 1.0) * e.episode_bytes;
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
   if (pages <= 0 || page <= 0) return;  // unknown: nothing to compare with
@@ -707,6 +707,13 @@ void add_run_options(CLI::App* cmd, models::CareRunOptions& o, const std::string
   cmd->add_option("--years,-y", o.horizon_years, "Simulated horizon in years, warm-up included (default: the scenario's)")
       ->check(CLI::Range(0.01, 200.0));
   cmd->add_option("--threads,-j", o.threads, "Threads (default: all cores); results do not depend on it");
+  cmd->add_option("--site-threads", o.site_threads,
+                  "A scenario with several sites (region:): threads for each replication, on the parallel executor "
+                  "(default 1); results do not depend on it")
+      ->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--scale", o.scale,
+                  "Multiply every population, place, budget and cost by this factor (e.g. 10 for a national-size run)")
+      ->check(CLI::Range(1e-6, 1e6));
 }
 
 // SIGINT, SIGTERM, SIGHUP: remove a results file being written (the target keeps its previous

@@ -3,15 +3,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <numbers>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "careflow/engine/parallel_executor.hpp"
 #include "careflow/engine/simulation.hpp"
+#include "careflow/models/scale.hpp"
 
 namespace careflow::models {
 namespace {
@@ -42,6 +47,8 @@ enum Kind : std::uint32_t {
   kCapacityChange,
   kPoolReview,
   kOneOffCost,
+  kTransfer,  // a person (record attached) arrives from another site
+  kFreeBed,   // a hospital bed held by a person now at another site is free
 };
 
 // Purposes of a person's random streams. With the person's id, the service and the visit
@@ -64,7 +71,8 @@ std::uint64_t purpose(Purpose p, std::int64_t service, std::uint64_t visit) {
   return (visit << 24) | (static_cast<std::uint64_t>(service + 1) << 8) | p;
 }
 
-enum class State : std::uint8_t { Handoff, Waiting, InService, DischargeCheck, Gone };
+// Away: the record of a person who moved to another site (kept while its old timers are pending).
+enum class State : std::uint8_t { Handoff, Waiting, InService, DischargeCheck, Gone, Away };
 
 struct Person {
   std::uint64_t id = 0;           // (cohort << 40) | n-th arrival: keys the random streams
@@ -105,6 +113,9 @@ struct Person {
   std::uint16_t reviews = 0;       // reviews in the current episode
   QueueTicket ticket{};
 };
+
+// Records travel between sites as bytes (a transfer's attachment).
+static_assert(std::is_trivially_copyable_v<Person>);
 
 // Person records in fixed blocks: indices stay valid, growth never copies the records (no
 // transient doubling of the largest structure of a big run), and the slack is under one block.
@@ -168,6 +179,7 @@ struct Totals {
   double discounted = 0;
   double one_off = 0;  // one-off costs (e.g. restructuring), booked to agencies, not to services
   std::vector<double> spend_by_year;
+  std::uint64_t transfers_out = 0, transfers_in = 0;  // people moved to / from other sites
 };
 
 // Whole or part years after the warm-up; the last one may be short.
@@ -177,8 +189,10 @@ std::size_t appraisal_years(const Scenario& s) {
 
 class CareLp final : public LogicalProcess {
  public:
-  CareLp(const Scenario& s, ReplicationResult& out, bool keep_episodes, bool keep_records)
-      : s_(s), out_(out), keep_episodes_(keep_episodes), keep_records_(keep_records) {
+  // One site of the scenario (the whole of it when it has one site): the services it runs, the
+  // cohorts whose entry service it runs, and the people currently there.
+  CareLp(const Scenario& s, ReplicationResult& out, bool keep_episodes, bool keep_records, int site = 0)
+      : s_(s), out_(out), keep_episodes_(keep_episodes), keep_records_(keep_records), site_(site) {
     if (s.services.size() > kMaxServices)
       throw std::invalid_argument("care model: " + std::to_string(s.services.size()) + " services, at most " +
                                   std::to_string(kMaxServices) + " are supported");
@@ -204,6 +218,7 @@ class CareLp final : public LogicalProcess {
     agency_spend_.assign(s.agencies.size(), 0.0);
     pot_spend_.assign(s.agencies.size() + s.pools.size(), 0.0);
     tier_spend_.assign(4, 0.0);
+    beds_away_.assign(ns, 0);
     totals_.spend_by_year.assign(appraisal_years(s), 0.0);
     // Tracked persons: every k-th arrival by id, so the same people are tracked in every scenario.
     double expected = 0;
@@ -216,17 +231,18 @@ class CareLp final : public LogicalProcess {
     for (std::size_t c = 0; c < s_.cohorts.size(); ++c) {
       arrival_rng_.push_back(ctx.stream(c, kPCohortArrivals));
       arrivals_made_.push_back(0);
-      next_arrival(ctx, c);
+      if (hosted(s_.cohorts[c].entry)) next_arrival(ctx, c);
     }
     // First of everything at that instant, so nothing at the boundary is counted on the wrong side.
     if (warmup_ > 0) ctx.schedule(warmup_, kWarmupEnd, 0, std::numeric_limits<std::int16_t>::min());
     ctx.schedule(kWeek, kWeekly, 0, 10);  // after same-time moves, so the week's end is complete
     for (std::size_t sv = 0; sv < s_.services.size(); ++sv)
-      for (std::size_t k = 0; k < s_.services[sv].capacity_schedule.size(); ++k)
+      for (std::size_t k = 0; hosted(static_cast<int>(sv)) && k < s_.services[sv].capacity_schedule.size(); ++k)
         ctx.schedule(s_.services[sv].capacity_schedule[k].at, kCapacityChange, (static_cast<std::uint64_t>(sv) << 32) | k, -1);
     if (s_.budget_mode != BudgetMode::Aligned)
-      for (std::size_t p = 0; p < s_.pools.size(); ++p) ctx.schedule(s_.pools[p].review_days, kPoolReview, p, 5);
-    for (std::size_t k = 0; k < s_.one_off_costs.size(); ++k)
+      for (std::size_t p = 0; p < s_.pools.size(); ++p)
+        if (hosted(s_.pools[p].services.front())) ctx.schedule(s_.pools[p].review_days, kPoolReview, p, 5);
+    for (std::size_t k = 0; k < s_.one_off_costs.size() && site_ == 0; ++k)  // agencies' costs, booked by the first site
       if (s_.one_off_costs[k].at <= horizon_) ctx.schedule(s_.one_off_costs[k].at, kOneOffCost, k);
   }
 
@@ -238,6 +254,8 @@ class CareLp final : public LogicalProcess {
       case kCapacityChange: return capacity_change(ctx, e.payload);
       case kPoolReview: return pool_review(ctx, static_cast<std::size_t>(e.payload));
       case kOneOffCost: return one_off(ctx.now(), s_.one_off_costs[e.payload]);
+      case kTransfer: return transfer_in(ctx);
+      case kFreeBed: return remote_bed_freed(ctx, e.payload);
       default: break;
     }
     const std::uint32_t i = index_of(e.payload);
@@ -260,7 +278,8 @@ class CareLp final : public LogicalProcess {
 
   void on_finish(Context& ctx) override {
     end_ = ctx.now();
-    for (std::size_t sv = 0; sv < s_.services.size(); ++sv) charge_occupancy(sv, end_);
+    for (std::size_t sv = 0; sv < s_.services.size(); ++sv)
+      if (hosted(static_cast<int>(sv))) charge_occupancy(sv, end_);
     for (std::uint32_t i = 0; i < people_.size(); ++i) {
       Person& p = people_[i];
       if (p.state == State::Gone) continue;
@@ -268,13 +287,16 @@ class CareLp final : public LogicalProcess {
         log_episode(p, kOutcomeOngoing, end_);
     }
     people_.for_each([&](const Person& p) {
-      if (p.delay_record != -1) delayed_[p.bed_hospital].add(end_, -1);
+      if (p.delay_record != -1 && p.state != State::Away) delayed_[p.bed_hospital].add(end_, -1);
     });
     finish_series(end_);
   }
 
   // ---- results -------------------------------------------------------------------------
   void collect(std::vector<double>& v) const;
+  void absorb(CareLp& site);  // add another site's figures and records to this one's (after a run)
+  std::uint64_t transfers_out() const noexcept { return totals_.transfers_out; }
+  std::uint64_t transfers_in() const noexcept { return totals_.transfers_in; }
   void check_invariants();  // throws std::runtime_error naming what is not conserved
 
  private:
@@ -357,7 +379,7 @@ class CareLp final : public LogicalProcess {
 
   void release_person(std::uint32_t i) {
     Person& p = people_[i];
-    if (p.state == State::Gone && !p.follow_up_pending && !p.return_pending) free_.push_back(i);
+    if ((p.state == State::Gone || p.state == State::Away) && !p.follow_up_pending && !p.return_pending) free_.push_back(i);
   }
 
   // ---- moves -----------------------------------------------------------------------------
@@ -388,7 +410,54 @@ class CareLp final : public LogicalProcess {
       delay = std::max(0.0, (across ? s_.handoff_across : s_.handoff_within).sample(rng));
     }
     track(p, ctx.now(), target, 2);
+    if (!hosted(target)) return transfer_out(ctx, i, delay);
     ctx.schedule(delay, kReferralArrive, pack(i, p.version));
+  }
+
+  // ---- sites -----------------------------------------------------------------------------
+  bool hosted(int sv) const { return s_.services[static_cast<std::size_t>(sv)].site == site_; }
+
+  // The person goes to a service another site runs: their record travels with the message and
+  // arrives after the transfer time plus the hand-off delay (at least the lookahead). The
+  // record left here is kept, Away, only while timers scheduled for it are pending.
+  void transfer_out(Context& ctx, std::uint32_t i, double delay) {
+    Person& p = people_[i];
+    close_delay(p, ctx.now());  // a delayed transfer of care is recorded at each site while there
+    if (p.bed_hospital >= 0 && hosted(p.bed_hospital)) ++beds_away_[static_cast<std::size_t>(p.bed_hospital)];
+    const auto* bytes = reinterpret_cast<const std::byte*>(&p);
+    ctx.send_with(static_cast<LpId>(s_.services[static_cast<std::size_t>(p.service)].site), s_.transfer_days + delay,
+                  kTransfer, p.id, std::span<const std::byte>(bytes, sizeof(Person)));
+    ++totals_.transfers_out;
+    ++p.version;
+    p.state = State::Away;
+    p.bed_hospital = -1;
+    release_person(i);
+  }
+
+  void transfer_in(Context& ctx) {
+    const Attachment bytes = ctx.take_attachment();
+    if (bytes.size() != sizeof(Person)) throw ContractViolation("care model: a transfer without a person record");
+    const std::uint32_t i = new_person();
+    Person& p = people_[i];
+    const std::uint32_t version = p.version;
+    std::memcpy(static_cast<void*>(&p), bytes.data(), sizeof(Person));
+    p.version = version;  // versions guard this site's events for this record
+    p.delay_record = -1;
+    ++totals_.transfers_in;
+    if (p.bed_hospital >= 0 && hosted(p.bed_hospital)) --beds_away_[static_cast<std::size_t>(p.bed_hospital)];
+    // The 91-day follow-up travels with the person (the one left at the old site is ignored).
+    if (p.follow_up_pending) ctx.schedule_at(std::max(ctx.now(), p.discharged + kFollowUpDays), kFollowUp, pack(i, 0));
+    arrive(ctx, i);
+  }
+
+  // A bed of a hospital run here, held by someone at another site, is free.
+  void remote_bed_freed(Context& ctx, std::uint64_t payload) {
+    const auto h = static_cast<int>(payload >> 32);
+    const auto unit = static_cast<std::uint32_t>(payload & 0xFFFFFFFFu);
+    --beds_away_[static_cast<std::size_t>(h)];
+    occupy_raw(h, false, ctx.now(), -1);
+    if (auto next = res_[static_cast<std::size_t>(h)].release(ctx.now(), unit))
+      start(ctx, static_cast<std::uint32_t>(next->customer), static_cast<std::int32_t>(next->unit));
   }
 
   // A step up is counted at the specialist service entered, a step down at the one left.
@@ -599,6 +668,11 @@ class CareLp final : public LogicalProcess {
     p.bed_hospital = -1;
     p.bed_unit = -1;
     p.from_hospital = false;
+    if (!hosted(h)) {  // the hospital's site learns of it after the transfer time
+      ctx.send(static_cast<LpId>(s_.services[static_cast<std::size_t>(h)].site), s_.transfer_days, kFreeBed,
+               (static_cast<std::uint64_t>(h) << 32) | unit);
+      return;
+    }
     // Hospital occupancy and bed-day costs run until the bed is free.
     occupy_raw(h, false, now, -1);
     if (auto next = res_[h].release(now, unit)) start(ctx, static_cast<std::uint32_t>(next->customer), static_cast<std::int32_t>(next->unit));
@@ -677,6 +751,7 @@ class CareLp final : public LogicalProcess {
 
   void follow_up(Person& p, std::uint32_t i) {
     p.follow_up_pending = false;
+    if (p.state == State::Away) return release_person(i);  // followed up where the person went
     if (after_warmup(p.discharged)) {
       ++totals_.follow_ups;
       // At home: not in hospital and not in residential care.
@@ -883,7 +958,7 @@ class CareLp final : public LogicalProcess {
   void charge_recurring(double now) {
     for (const RecurringCost& c : s_.recurring_costs) {
       const double from = std::max(c.from, last_recurring_), days = now - from;
-      if (days > 0) book(static_cast<std::size_t>(c.service), c.per_year * days / kDaysPerYear, now);
+      if (days > 0 && hosted(c.service)) book(static_cast<std::size_t>(c.service), c.per_year * days / kDaysPerYear, now);
     }
     last_recurring_ = now;
   }
@@ -894,7 +969,7 @@ class CareLp final : public LogicalProcess {
     se.services = s_.services.size();
     se.time_days.push_back(now);
     for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
-      charge_occupancy(sv, now);
+      if (hosted(static_cast<int>(sv))) charge_occupancy(sv, now);
       se.queue.push_back(static_cast<double>(res_[sv].queue_length()));
       se.occupancy.push_back(static_cast<double>(res_[sv].busy()));
       se.spend.push_back(stats_[sv].week_spend);
@@ -911,7 +986,7 @@ class CareLp final : public LogicalProcess {
   void end_warmup(Context& ctx) {
     const double now = ctx.now();
     for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
-      charge_occupancy(sv, now);
+      if (hosted(static_cast<int>(sv))) charge_occupancy(sv, now);
       res_[sv].reset_statistics(now);
       delayed_[sv].reset(now);
     }
@@ -992,6 +1067,8 @@ class CareLp final : public LogicalProcess {
   std::vector<TimeWeighted> funded_occ_, self_occ_, delayed_;
   std::vector<int> pot_of_;
   std::vector<double> agency_spend_, pot_spend_, tier_spend_;
+  int site_ = 0;
+  std::vector<std::uint32_t> beds_away_;  // beds of hospitals run here held by people at other sites
   PersonStore people_;
   std::vector<std::uint32_t> free_;
 
@@ -1144,17 +1221,21 @@ void CareLp::check_invariants() {
   std::uint64_t present = 0;
   std::vector<std::uint64_t> waiting(s_.services.size(), 0), serving(s_.services.size(), 0);
   people_.for_each([&](const Person& p) {
-    if (p.state == State::Gone) return;
+    if (p.state == State::Gone || p.state == State::Away) return;
     ++present;
     if (p.state == State::Waiting) ++waiting[static_cast<std::size_t>(p.service)];
     if (p.state == State::InService) ++serving[static_cast<std::size_t>(p.service)];
     if (p.state == State::DischargeCheck) ++serving[static_cast<std::size_t>(p.service)];
     if (p.bed_hospital >= 0 && p.state != State::DischargeCheck) ++serving[static_cast<std::size_t>(p.bed_hospital)];
   });
-  if (totals_.entered != totals_.exited + present)
-    throw std::runtime_error("invariant broken: people arrived " + std::to_string(totals_.entered) + " != left " +
-                             std::to_string(totals_.exited) + " + in the system " + std::to_string(present));
+  if (totals_.entered + totals_.transfers_in != totals_.exited + totals_.transfers_out + present)
+    throw std::runtime_error("invariant broken: people arrived " + std::to_string(totals_.entered) + " + transferred in " +
+                             std::to_string(totals_.transfers_in) + " != left " + std::to_string(totals_.exited) +
+                             " + transferred out " + std::to_string(totals_.transfers_out) + " + in the system " +
+                             std::to_string(present) + (s_.sites.empty() ? "" : " (site '" + s_.sites[static_cast<std::size_t>(site_)] + "')"));
   for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
+    if (!hosted(static_cast<int>(sv))) continue;
+    serving[sv] += beds_away_[sv];
     if (res_[sv].queue_length() != waiting[sv])
       throw std::runtime_error("invariant broken: service '" + s_.services[sv].name + "' queue holds " +
                                std::to_string(res_[sv].queue_length()) + " but " + std::to_string(waiting[sv]) + " people wait there");
@@ -1177,6 +1258,72 @@ void CareLp::check_invariants() {
                              std::to_string(by_tier));
 }
 
+// After a run with several sites, the first site's LP takes in the others' figures: counts and
+// money add up, wait sketches and tallies merge, each service's queue statistics come from the
+// site that runs it, weekly series add up (a site's series is zero for services it does not run)
+// and records are joined. Everything happens in site order, so results do not depend on how
+// sites were spread over threads.
+void CareLp::absorb(CareLp& o) {
+  for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
+    ServiceStats& a = stats_[sv];
+    const ServiceStats& b = o.stats_[sv];
+    a.waits.merge(b.waits);
+    a.arrivals += b.arrivals;
+    a.starts += b.starts;
+    a.completions += b.completions;
+    a.balked += b.balked;
+    a.reneged += b.reneged;
+    a.starts_65plus += b.starts_65plus;
+    a.spend += b.spend;
+    if (o.hosted(static_cast<int>(sv))) res_[sv] = std::move(o.res_[sv]);
+    delayed_[sv].merge(o.delayed_[sv], end_);
+  }
+  auto add = [](std::vector<double>& x, const std::vector<double>& y) {
+    for (std::size_t k = 0; k < x.size() && k < y.size(); ++k) x[k] += y[k];
+  };
+  add(agency_spend_, o.agency_spend_);
+  add(pot_spend_, o.pot_spend_);
+  add(tier_spend_, o.tier_spend_);
+  Totals& t = totals_;
+  const Totals& u = o.totals_;
+  t.entered += u.entered;
+  t.exited += u.exited;
+  t.entered_after_warmup += u.entered_after_warmup;
+  t.step_ups += u.step_ups;
+  t.step_downs += u.step_downs;
+  t.specialist_days.merge(u.specialist_days);
+  t.referrals += u.referrals;
+  t.rereferrals += u.rereferrals;
+  t.assessments_done += u.assessments_done;
+  t.assessments_on_time += u.assessments_on_time;
+  t.assessment_days.merge(u.assessment_days);
+  t.packages += u.packages;
+  t.packages_on_time += u.packages_on_time;
+  t.package_days.merge(u.package_days);
+  t.follow_ups += u.follow_ups;
+  t.at_home += u.at_home;
+  t.assessments_started += u.assessments_started;
+  t.pathway_days.merge(u.pathway_days);
+  t.self_funded += u.self_funded;
+  t.discounted += u.discounted;
+  t.one_off += u.one_off;
+  add(t.spend_by_year, u.spend_by_year);
+  t.transfers_out += u.transfers_out;
+  t.transfers_in += u.transfers_in;
+  ReplicationResult& r = o.out_;
+  out_.invariant_checks += r.invariant_checks;
+  out_.episodes.insert(out_.episodes.end(), r.episodes.begin(), r.episodes.end());
+  out_.step_changes.insert(out_.step_changes.end(), r.step_changes.begin(), r.step_changes.end());
+  out_.delays.insert(out_.delays.end(), r.delays.begin(), r.delays.end());
+  out_.tracks.insert(out_.tracks.end(), r.tracks.begin(), r.tracks.end());
+  Series& se = out_.series;
+  add(se.queue, r.series.queue);
+  add(se.occupancy, r.series.occupancy);
+  add(se.spend, r.series.spend);
+  add(se.step_ups, r.series.step_ups);
+  add(se.step_downs, r.series.step_downs);
+}
+
 void CareLp::collect(std::vector<double>& v) const {
   metrics(s_, this, [&](const MetricId&, double x) { v.push_back(x); });
 }
@@ -1184,6 +1331,11 @@ void CareLp::collect(std::vector<double>& v) const {
 }  // namespace
 
 Scenario apply_options(Scenario s, const CareRunOptions& opt) {
+  if (opt.scale != s.scale_applied) {  // options are applied more than once on the way to a run: scale once
+    const double by = opt.scale / s.scale_applied;
+    s = scaled(std::move(s), by);
+    s.scale_applied = opt.scale;
+  }
   if (opt.replications > 0) s.replications = opt.replications;
   if (opt.seed > 0) s.seed = opt.seed;
   if (opt.horizon_years > 0) {
@@ -1201,23 +1353,74 @@ std::vector<MetricId> metric_ids(const Scenario& s) {
   return ids;
 }
 
+std::vector<std::uint32_t> site_partition(const Scenario& s, unsigned threads) {
+  const std::size_t sites = s.site_count();
+  const unsigned parts = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(sites)));
+  // Expected work of a site: arrivals per day at the services it runs (traffic equations).
+  std::vector<double> work(sites, 0.0);
+  const auto loads = traffic_equations(s);
+  for (std::size_t sv = 0; sv < s.services.size(); ++sv)
+    if (std::isfinite(loads[sv].arrivals_per_day)) work[static_cast<std::size_t>(s.services[sv].site)] += loads[sv].arrivals_per_day;
+  std::vector<std::size_t> order(sites);
+  for (std::size_t k = 0; k < sites; ++k) order[k] = k;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return work[a] > work[b]; });
+  std::vector<double> load(parts, 0.0);
+  std::vector<std::uint32_t> partition(sites, 0);
+  for (std::size_t k : order) {  // the busiest site first, each to the least loaded thread
+    const auto p = static_cast<std::uint32_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    partition[k] = p;
+    load[p] += work[k] + 1e-9;
+  }
+  return partition;
+}
+
+namespace {
+template <class Fes>
+RunStats execute(Simulation& sim, SimTime end, const Scenario& s, const ReplicationOptions& opt) {
+  if (opt.threads <= 1 || sim.lp_count() <= 1) return SequentialExecutor<Fes>(sim).run(end);
+  ParallelExecutor<Fes> exec(sim, opt.threads, opt.partition.empty() ? site_partition(s, opt.threads) : opt.partition);
+  return exec.run(end);
+}
+}  // namespace
+
 ReplicationResult run_replication(const Scenario& s, std::uint64_t replication, const ReplicationOptions& opt) {
   ReplicationResult out;
   out.replication = replication;
+  const std::size_t sites = s.site_count();
   double lookahead = kInfinity;
   for (double x : {s.handoff_within.mean(), s.handoff_across.mean()})
     if (x > 0) lookahead = std::min(lookahead, x);
+  // Sites exchange people only by transfers of at least transfer_days: the lookahead.
+  if (sites > 1) lookahead = s.transfer_days;
   Simulation sim(s.seed, replication, std::isfinite(lookahead) ? lookahead : 1.0);
-  auto& lp = sim.emplace<CareLp>(s, out, opt.episodes, opt.records);
+  std::vector<ReplicationResult> parts(sites - 1);
+  std::vector<CareLp*> lps;
+  for (std::size_t k = 0; k < sites; ++k)
+    lps.push_back(&sim.emplace<CareLp>(s, k == 0 ? out : parts[k - 1], opt.episodes, opt.records, static_cast<int>(k)));
   const SimTime end = s.horizon_years * kDaysPerYear;
-  const RunStats stats = opt.queue == EventQueue::Heap ? SequentialExecutor<DaryHeap<4>>(sim).run(end)
-                                                   : SequentialExecutor<LadderQueue>(sim).run(end);
+  const RunStats stats = opt.queue == EventQueue::Heap ? execute<DaryHeap<4>>(sim, end, s, opt) : execute<LadderQueue>(sim, end, s, opt);
   out.events = stats.events;
   out.peak_pending_events = stats.peak_pending;
-  out.peak_person_records = lp.person_records();
   out.fingerprint = stats.fingerprint;
-  lp.check_invariants();
-  lp.collect(out.metric_values);
+  std::uint64_t records = 0, sent = 0, received = 0;
+  for (CareLp* lp : lps) {
+    lp->check_invariants();  // each site: arrived + transferred in = left + transferred out + there
+    records += lp->person_records();
+    sent += lp->transfers_out();
+    received += lp->transfers_in();
+  }
+  if (received > sent)
+    throw std::runtime_error("invariant broken: " + std::to_string(received) + " transfers received, " + std::to_string(sent) + " sent");
+  out.peak_person_records = records;
+  out.transfers = sent;
+  for (std::size_t k = 1; k < sites; ++k) lps[0]->absorb(*lps[k]);
+  if (sites > 1) {  // records of all sites in time order (ties: site order)
+    std::stable_sort(out.episodes.begin(), out.episodes.end(), [](const EpisodeRecord& a, const EpisodeRecord& b) { return a.referred < b.referred; });
+    std::stable_sort(out.step_changes.begin(), out.step_changes.end(), [](const StepChangeRecord& a, const StepChangeRecord& b) { return a.time < b.time; });
+    std::stable_sort(out.delays.begin(), out.delays.end(), [](const DelayRecord& a, const DelayRecord& b) { return a.start < b.start; });
+    std::stable_sort(out.tracks.begin(), out.tracks.end(), [](const TrackPoint& a, const TrackPoint& b) { return a.time < b.time; });
+  }
+  lps[0]->collect(out.metric_values);
   return out;
 }
 
@@ -1228,12 +1431,15 @@ RunResult run_scenario(const Scenario& s, const CareRunOptions& opt) {
   result.metric_ids = metric_ids(sc);
   const auto t0 = std::chrono::steady_clock::now();
   result.replications.resize(sc.replications);
-  const int threads = opt.threads > 0 ? static_cast<int>(opt.threads) : tbb::this_task_arena::max_concurrency();
+  int threads = opt.threads > 0 ? static_cast<int>(opt.threads) : tbb::this_task_arena::max_concurrency();
+  // Each replication of a scenario with several sites may use site_threads threads of its own.
+  if (opt.site_threads > 1 && sc.site_count() > 1) threads = std::max(1, threads / static_cast<int>(opt.site_threads));
   tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb::parallel_for(std::uint64_t{0}, sc.replications, [&](std::uint64_t r) {
       ReplicationOptions ro;
       ro.records = opt.records;
+      ro.threads = opt.site_threads;
       ro.episodes = opt.records && (r == 0 || opt.episodes_all_replications);
       result.replications[r] = run_replication(sc, r, ro);
     });

@@ -87,6 +87,20 @@ void check_values(const Scenario& s) {
          "expected a warm-up of at least 0 and shorter than the horizon (" + fmt(s.horizon_years, 10) + " years), found " +
              fmt(s.warmup_years, 10));
   if (s.replications < 1) fail(top, "run.replications", "expected at least 1 replication, found 0");
+  if (!s.sites.empty()) {
+    const SourceRef& r = s.region_source;
+    if (s.sites.size() > 4096) fail(r, "region.sites", "at most 4,096 sites, found " + std::to_string(s.sites.size()));
+    if (!(s.transfer_days > 0 && std::isfinite(s.transfer_days)))
+      fail(r, "region.transfer_days", "expected a positive number of days, found " + fmt(s.transfer_days, 10));
+    std::vector<int> used(s.sites.size(), 0);
+    for (const ServiceSpec& v : s.services)
+      if (v.site >= 0 && static_cast<std::size_t>(v.site) < s.sites.size()) ++used[static_cast<std::size_t>(v.site)];
+    for (std::size_t k = 0; k < s.sites.size(); ++k)
+      if (used[k] == 0) fail(r, "region.sites", "site '" + s.sites[k] + "' runs no service; give it one or remove it");
+  }
+  for (std::size_t i = 0; i < s.services.size(); ++i)
+    if (s.services[i].site < 0 || static_cast<std::size_t>(s.services[i].site) >= s.site_count())
+      fail(s.services[i].source, item_path("services", s.services[i].name, i) + ".site", "site index out of range");
   if (nl < 2) fail(top, "need_levels", "expected at least 2 need levels, found " + std::to_string(nl));
   for (std::size_t i = 0; i < nl; ++i) {
     if (s.need_levels[i].empty()) fail(top, "need_levels[" + std::to_string(i) + "]", "a need level needs a name");
@@ -178,6 +192,11 @@ void check_values(const Scenario& s) {
         fail(pool.source, p + ".services",
              "service '" + s.services[static_cast<std::size_t>(v)].name + "' is in more than one pool");
     }
+    for (int v : pool.services)
+      if (s.services[static_cast<std::size_t>(v)].site != s.services[static_cast<std::size_t>(pool.services.front())].site)
+        fail(pool.source, p + ".services",
+             "a pool's services must be run by one site: '" + s.services[static_cast<std::size_t>(pool.services.front())].name +
+                 "' and '" + s.services[static_cast<std::size_t>(v)].name + "' are run by different sites");
     if (!(pool.annual_budget >= 0)) fail(pool.source, p + ".budget_per_year", "a budget cannot be negative");
     if (!(pool.review_days > 0)) fail(pool.source, p + ".review_days", "expected more than 0 days");
     if (!is_probability(pool.flexible_share)) fail(pool.source, p + ".flexible_share", "expected a share between 0 and 1");

@@ -847,7 +847,7 @@ class Builder {
     check_misplaced(root);
     Fields top(root, "",
                {"careflow", "name", "description", "extend", "run", "need_levels", "governance", "handoffs", "economics",
-                "agencies", "pools", "cohorts", "services", "discharge_checks", "indicators", "transforms"});
+                "agencies", "pools", "cohorts", "services", "discharge_checks", "indicators", "transforms", "region"});
     s_.version = kScenarioFormatVersion;  // checked file by file before merging
     s_.name = name_text(top.need("name"), "name");
     if (const Node* d = top.get("description")) s_.description = text(*d, "description");
@@ -872,6 +872,7 @@ class Builder {
       if (const Node* r = f.get("discount_rate"))
         s_.discount_rate = in_range(*r, f.field("discount_rate"), 0, 0.999999, "a yearly rate from 0 to below 1 (0.035 = 3.5%)");
     }
+    if (const Node* r = top.get("region")) read_region(*r);
     s_.services.resize(service_items_.size());
     for (std::size_t i = 0; i < service_items_.size(); ++i) read_service(i);
     s_.cohorts.resize(cohort_items_.size());
@@ -892,7 +893,7 @@ class Builder {
   using Items = std::vector<std::pair<std::string, const Node*>>;
 
   Scenario s_;
-  std::map<std::string, int> agencies_, services_, cohorts_, needs_;
+  std::map<std::string, int> agencies_, services_, cohorts_, needs_, sites_;
   Items agency_items_, service_items_, cohort_items_;
 
   /// A field of a section written at the top level ("horizon_years:" instead of under "run:").
@@ -981,6 +982,20 @@ class Builder {
                                           : kInfinity;
     if (!(lo < hi)) fail(n, field, "expected an age range with min < max, found " + found(n));
     return {lo, hi};
+  }
+
+  void read_region(const Node& n) {
+    Fields f(n, "region", {"sites", "transfer_days"}, "the fields of a region");
+    const Node& list = sequence(f.need("sites"), f.field("sites"), "site names");
+    s_.region_source = SourceRef{list.file, list.line, "region.sites"};
+    if (list.items.empty()) fail(list, f.field("sites"), "expected at least one site, found an empty list");
+    for (std::size_t i = 0; i < list.items.size(); ++i) {
+      const std::string at = at_index(f.field("sites"), i);
+      const std::string name = name_text(list.items[i], at);
+      if (!sites_.emplace(name, static_cast<int>(i)).second) fail(list.items[i], at, "duplicate site name '" + name + "'");
+      s_.sites.push_back(name);
+    }
+    if (const Node* t = f.get("transfer_days")) s_.transfer_days = positive(*t, f.field("transfer_days"));
   }
 
   void read_run(const Node& n) {
@@ -1168,7 +1183,7 @@ class Builder {
     Fields f(*node, at_name("services", name),
              {"name", "tier", "kind", "agency", "capacity", "capacity_schedule", "duration", "discipline", "max_queue",
               "patience_days", "overflow_to", "cost", "escalation_per_year", "de_escalation_per_year", "escalate_to",
-              "integrated_into", "dtoc_reason", "review", "routes"},
+              "integrated_into", "dtoc_reason", "review", "routes", "site"},
              "the fields of a service");
     ServiceSpec& v = s_.services[i];
     v.name = name;
@@ -1204,6 +1219,11 @@ class Builder {
         fail(*ii, f.field("integrated_into"), "a service cannot be integrated into itself");
     }
     if (const Node* d = f.get("dtoc_reason")) v.dtoc_reason = text(*d, f.field("dtoc_reason"));
+    if (const Node* st = f.get("site")) {
+      if (sites_.empty())
+        fail(*st, f.field("site"), "a service names a site, but the scenario declares none: list the sites under 'region: sites:'");
+      v.site = resolve(*st, f.field("site"), "site", sites_);
+    }
     if (const Node* r = f.get("review")) {
       Fields rf(*r, f.field("review"), {"every_days", "cost", "step_down_probability", "step_down_to"});
       if (const Node* e = rf.get("every_days")) v.review.every_days = non_negative(*e, rf.field("every_days"));

@@ -22,6 +22,20 @@ class Tally {
     if (x > max_) max_ = x;
   }
   void reset() noexcept { *this = Tally{}; }
+  /// Add another tally's observations (Chan et al.'s pairwise update): as if all were added here.
+  void merge(const Tally& o) noexcept {
+    if (o.n_ == 0) return;
+    if (n_ == 0) {
+      *this = o;
+      return;
+    }
+    const double n = static_cast<double>(n_ + o.n_), d = o.mean_ - mean_;
+    m2_ += o.m2_ + d * d * static_cast<double>(n_) * static_cast<double>(o.n_) / n;
+    mean_ += d * static_cast<double>(o.n_) / n;
+    n_ += o.n_;
+    if (o.min_ < min_) min_ = o.min_;
+    if (o.max_ > max_) max_ = o.max_;
+  }
 
   std::uint64_t count() const noexcept { return n_; }
   double mean() const noexcept { return n_ ? mean_ : std::numeric_limits<double>::quiet_NaN(); }
@@ -59,6 +73,15 @@ class TimeWeighted {
     start_ = last_ = now;
     area_ = 0;
     max_ = level_;
+  }
+
+  /// Add another level observed over the same period (same start): the sum of two levels, up
+  /// to `now`. The maximum becomes the larger of the two maxima (a bound, not the sum's maximum).
+  void merge(const TimeWeighted& o, SimTime now) noexcept {
+    area_ = area(now) + o.area(now);
+    last_ = now;
+    level_ += o.level_;
+    if (o.max_ > max_) max_ = o.max_;
   }
 
   double level() const noexcept { return level_; }

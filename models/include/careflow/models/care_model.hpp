@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "careflow/models/results.hpp"
 #include "careflow/models/scenario.hpp"
@@ -19,6 +20,8 @@ struct CareRunOptions {
   bool episodes_all_replications = false;  // otherwise per-episode records of replication 0 only
   bool records = true;  // false: figures and weekly series only (no episodes, step changes, delays, tracks)
   unsigned threads = 0;  // replications run in parallel on this many threads (0: all cores); results do not depend on it
+  unsigned site_threads = 1;
+  double scale = 1;  // populations, places, budgets and costs multiplied by this (models/scale.hpp)  // a scenario with several sites: each replication on this many threads (parallel executor)
 };
 
 /// The scenario with the options applied (replications, seed, horizon).
@@ -36,7 +39,15 @@ struct ReplicationOptions {
   bool episodes = true;  // a record per person-episode (grows with the run)
   bool records = true;   // step changes, delayed transfers and tracked persons' moves (grow with the run)
   EventQueue queue = EventQueue::Ladder;
+  // A scenario with several sites runs one LP per site; with threads > 1 on the parallel
+  // executor, sites spread over threads by `partition` (site -> thread; empty: balanced by
+  // expected work). Results are identical for any threads and partition (tested).
+  unsigned threads = 1;
+  std::vector<std::uint32_t> partition;
 };
+
+/// Sites spread over `threads` partitions, the busiest first, each to the least loaded.
+std::vector<std::uint32_t> site_partition(const Scenario& s, unsigned threads);
 
 /// One replication, sequentially. Throws std::runtime_error if an invariant (people or
 /// money conserved, queues consistent) is broken. The figures do not depend on the options.

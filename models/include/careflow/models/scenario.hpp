@@ -106,6 +106,7 @@ struct ServiceSpec {
   std::string dtoc_reason;      // why hospital patients wait for this service (e.g. "re-ablement")
   ReviewSpec review;
   std::vector<RouteRule> routes;
+  int site = 0;  // the site (council, hospital trust, regional provider) that runs it: one logical process each
   SourceRef source;
 };
 
@@ -233,6 +234,15 @@ struct Scenario {
   std::vector<OneOffCost> one_off_costs;      // set by transforms
   std::vector<RecurringCost> recurring_costs;  // set by transforms
   std::vector<PreventionEffect> prevention;   // set by transforms
+
+  // A region: services run by several sites (councils, hospital trusts, regional providers),
+  // each simulated as its own logical process; people move between sites by message, taking
+  // at least `transfer_days` (the lookahead that lets sites run in parallel). Empty: one site.
+  std::vector<std::string> sites;
+  double transfer_days = 1.0;
+  SourceRef region_source;
+  double scale_applied = 1;  // the size factor already applied by apply_options (--scale)
+  std::size_t site_count() const noexcept { return sites.empty() ? 1 : sites.size(); }
 
   int service_index(const std::string& name) const;  // kExit if unknown
 };
