@@ -102,6 +102,7 @@ class Context {
   template <FutureEventSet>
   friend class ParallelExecutor;
   friend class ExecutorAccess;
+  friend class MpiExecutor;
 
   void emit(LpId target, SimTime delay, std::uint32_t kind, std::uint64_t payload, std::int16_t priority) {
     emit_at(target, now_ + delay, kind, payload, priority);
