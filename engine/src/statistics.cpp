@@ -68,6 +68,32 @@ std::uint64_t& QuantileSketch::bin(int k) {
   return bins_[static_cast<std::size_t>(k - offset_)];
 }
 
+void QuantileSketch::save(ByteWriter& w) const {
+  w.pod(alpha_);
+  w.pod(gamma_);
+  w.pod(log_gamma_);
+  w.pod(n_);
+  w.pod(zeros_);
+  w.pod(sum_);
+  w.pod(min_);
+  w.pod(max_);
+  w.pod(offset_);
+  w.pods(bins_);
+}
+
+void QuantileSketch::load(ByteReader& r) {
+  alpha_ = r.pod<double>();
+  gamma_ = r.pod<double>();
+  log_gamma_ = r.pod<double>();
+  n_ = r.pod<std::uint64_t>();
+  zeros_ = r.pod<std::uint64_t>();
+  sum_ = r.pod<double>();
+  min_ = r.pod<double>();
+  max_ = r.pod<double>();
+  offset_ = r.pod<int>();
+  bins_ = r.pods<std::uint64_t>();
+}
+
 void QuantileSketch::merge(const QuantileSketch& o) {
   if (o.alpha_ != alpha_) throw std::invalid_argument("QuantileSketch::merge: different accuracies");
   if (o.n_ == 0) return;

@@ -290,11 +290,17 @@ class CareLp final : public LogicalProcess {
       if (p.delay_record != -1 && p.state != State::Away) delayed_[p.bed_hospital].add(end_, -1);
     });
     finish_series(end_);
+    res_figs_.assign(s_.services.size(), ResourceFigures{});
+    for (std::size_t sv = 0; sv < s_.services.size(); ++sv)
+      res_figs_[sv] = {res_[sv].utilisation(end_), res_[sv].queue_level().mean(end_), res_[sv].busy_level().mean(end_)};
   }
 
   // ---- results -------------------------------------------------------------------------
   void collect(std::vector<double>& v) const;
   void absorb(CareLp& site);  // add another site's figures and records to this one's (after a run)
+  // What absorb() and the metrics read of a site, as bytes and back (sites run on other MPI ranks).
+  void save_figures(std::vector<char>& out) const;
+  void load_figures(const std::vector<char>& in);
   std::uint64_t transfers_out() const noexcept { return totals_.transfers_out; }
   std::uint64_t transfers_in() const noexcept { return totals_.transfers_in; }
   void check_invariants();  // throws std::runtime_error naming what is not conserved
@@ -1068,12 +1074,17 @@ class CareLp final : public LogicalProcess {
   std::vector<int> pot_of_;
   std::vector<double> agency_spend_, pot_spend_, tier_spend_;
   int site_ = 0;
+  struct ResourceFigures {
+    double utilisation = 0, mean_queue = 0, mean_busy = 0;  // over the appraisal period, at the end
+  };
+  std::vector<ResourceFigures> res_figs_;  // set when the run finishes
   std::vector<std::uint32_t> beds_away_;  // beds of hospitals run here held by people at other sites
   PersonStore people_;
   std::vector<std::uint32_t> free_;
 
   /// Person records allocated (the high-water mark of people held at once; freed records are reused).
-  std::size_t person_records() const noexcept { return people_.size(); }
+  std::size_t person_records() const noexcept { return people_.size() + loaded_records_; }
+  std::size_t loaded_records_ = 0;  // a site run by another process: its count, from its figures
   std::vector<RandomStream> arrival_rng_;
   std::vector<std::uint64_t> arrivals_made_;
   std::uint64_t track_every_ = 0;
@@ -1196,19 +1207,19 @@ void metrics(const Scenario& s, const CareLp* lp, Emit&& emit) {
     emit(MetricId{"indicators", "child_protection_starts_per_10000", "", "per 10,000"},
          val([&] { return static_cast<double>(lp->stats_[cp].starts) / children * 1e4 / years; }));
     emit(MetricId{"indicators", "child_protection_plans_per_10000", "", "per 10,000"},
-         val([&] { return lp->res_[cp].busy_level().mean(end) / children * 1e4; }));
+         val([&] { return lp->res_figs_[cp].mean_busy / children * 1e4; }));
   }
   if (im.looked_after != kExit && children > 0)
     emit(MetricId{"indicators", "looked_after_per_10000", "", "per 10,000"},
-         val([&] { return lp->res_[static_cast<std::size_t>(im.looked_after)].busy_level().mean(end) / children * 1e4; }));
+         val([&] { return lp->res_figs_[static_cast<std::size_t>(im.looked_after)].mean_busy / children * 1e4; }));
 
   // Activity by service.
   for (std::size_t sv = 0; sv < s.services.size(); ++sv) {
     const std::string& n = s.services[sv].name;
     emit(MetricId{"activity", "arrivals_per_year", n, "people"}, val([&] { return static_cast<double>(lp->stats_[sv].arrivals) / years; }));
     emit(MetricId{"activity", "starts_per_year", n, "people"}, val([&] { return static_cast<double>(lp->stats_[sv].starts) / years; }));
-    emit(MetricId{"activity", "utilisation", n, "share"}, val([&] { return lp->res_[sv].utilisation(end); }));
-    emit(MetricId{"activity", "mean_queue", n, "people"}, val([&] { return lp->res_[sv].queue_level().mean(end); }));
+    emit(MetricId{"activity", "utilisation", n, "share"}, val([&] { return lp->res_figs_[sv].utilisation; }));
+    emit(MetricId{"activity", "mean_queue", n, "people"}, val([&] { return lp->res_figs_[sv].mean_queue; }));
     emit(MetricId{"activity", "turned_away_per_year", n, "people"},
          val([&] { return static_cast<double>(lp->stats_[sv].balked + lp->stats_[sv].reneged) / years; }));
   }
@@ -1275,7 +1286,7 @@ void CareLp::absorb(CareLp& o) {
     a.reneged += b.reneged;
     a.starts_65plus += b.starts_65plus;
     a.spend += b.spend;
-    if (o.hosted(static_cast<int>(sv))) res_[sv] = std::move(o.res_[sv]);
+    if (o.hosted(static_cast<int>(sv))) res_figs_[sv] = o.res_figs_[sv];
     delayed_[sv].merge(o.delayed_[sv], end_);
   }
   auto add = [](std::vector<double>& x, const std::vector<double>& y) {
@@ -1322,6 +1333,91 @@ void CareLp::absorb(CareLp& o) {
   add(se.spend, r.series.spend);
   add(se.step_ups, r.series.step_ups);
   add(se.step_downs, r.series.step_downs);
+}
+
+void CareLp::save_figures(std::vector<char>& out) const {
+  ByteWriter w(out);
+  w.pod(end_);
+  for (const ServiceStats& st : stats_) {
+    st.waits.save(w);
+    for (std::uint64_t x : {st.arrivals, st.starts, st.completions, st.balked, st.reneged, st.starts_65plus}) w.pod(x);
+    w.pod(st.spend);
+  }
+  w.pods(res_figs_);
+  w.pods(delayed_);
+  w.pods(agency_spend_);
+  w.pods(pot_spend_);
+  w.pods(tier_spend_);
+  const Totals& t = totals_;
+  for (std::uint64_t x : {t.entered, t.exited, t.entered_after_warmup, t.step_ups, t.step_downs, t.referrals, t.rereferrals,
+                          t.assessments_done, t.assessments_on_time, t.packages, t.packages_on_time, t.follow_ups, t.at_home,
+                          t.assessments_started, t.transfers_out, t.transfers_in})
+    w.pod(x);
+  for (const Tally* x : {&t.specialist_days, &t.assessment_days, &t.package_days, &t.pathway_days}) w.pod(*x);
+  for (double x : {t.self_funded, t.discounted, t.one_off}) w.pod(x);
+  w.pods(t.spend_by_year);
+  w.pod<std::uint64_t>(person_records());
+  const ReplicationResult& r = out_;
+  w.pod(r.invariant_checks);
+  w.pods(r.episodes);
+  w.pods(r.step_changes);
+  w.pods(r.tracks);
+  w.pod<std::uint64_t>(r.delays.size());
+  for (const DelayRecord& d : r.delays) {
+    w.pod(d.person);
+    w.pod(d.hospital);
+    w.pod(d.waiting_for);
+    w.text(d.reason);
+    w.pod(d.start);
+    w.pod(d.end);
+  }
+  for (const std::vector<double>* v : {&r.series.time_days, &r.series.queue, &r.series.occupancy, &r.series.spend,
+                                       &r.series.step_ups, &r.series.step_downs})
+    w.pods(*v);
+}
+
+void CareLp::load_figures(const std::vector<char>& in) {
+  ByteReader r(in);
+  end_ = r.pod<double>();
+  for (ServiceStats& st : stats_) {
+    st.waits.load(r);
+    for (std::uint64_t* x : {&st.arrivals, &st.starts, &st.completions, &st.balked, &st.reneged, &st.starts_65plus})
+      *x = r.pod<std::uint64_t>();
+    st.spend = r.pod<double>();
+  }
+  res_figs_ = r.pods<ResourceFigures>();
+  delayed_ = r.pods<TimeWeighted>();
+  agency_spend_ = r.pods<double>();
+  pot_spend_ = r.pods<double>();
+  tier_spend_ = r.pods<double>();
+  Totals& t = totals_;
+  for (std::uint64_t* x : {&t.entered, &t.exited, &t.entered_after_warmup, &t.step_ups, &t.step_downs, &t.referrals,
+                           &t.rereferrals, &t.assessments_done, &t.assessments_on_time, &t.packages, &t.packages_on_time,
+                           &t.follow_ups, &t.at_home, &t.assessments_started, &t.transfers_out, &t.transfers_in})
+    *x = r.pod<std::uint64_t>();
+  for (Tally* x : {&t.specialist_days, &t.assessment_days, &t.package_days, &t.pathway_days}) *x = r.pod<Tally>();
+  for (double* x : {&t.self_funded, &t.discounted, &t.one_off}) *x = r.pod<double>();
+  t.spend_by_year = r.pods<double>();
+  loaded_records_ = r.pod<std::uint64_t>();
+  ReplicationResult& o = out_;
+  o.invariant_checks = r.pod<std::uint64_t>();
+  o.episodes = r.pods<EpisodeRecord>();
+  o.step_changes = r.pods<StepChangeRecord>();
+  o.tracks = r.pods<TrackPoint>();
+  o.delays.resize(r.pod<std::uint64_t>());
+  for (DelayRecord& d : o.delays) {
+    d.person = r.pod<std::uint64_t>();
+    d.hospital = r.pod<std::int32_t>();
+    d.waiting_for = r.pod<std::int32_t>();
+    d.reason = r.text();
+    d.start = r.pod<double>();
+    d.end = r.pod<double>();
+  }
+  for (std::vector<double>* v : {&o.series.time_days, &o.series.queue, &o.series.occupancy, &o.series.spend,
+                                 &o.series.step_ups, &o.series.step_downs})
+    *v = r.pods<double>();
+  o.series.services = s_.services.size();
+  if (!r.done()) throw std::runtime_error("care model: a site's figures have trailing bytes");
 }
 
 void CareLp::collect(std::vector<double>& v) const {
@@ -1398,13 +1494,27 @@ ReplicationResult run_replication(const Scenario& s, std::uint64_t replication, 
   for (std::size_t k = 0; k < sites; ++k)
     lps.push_back(&sim.emplace<CareLp>(s, k == 0 ? out : parts[k - 1], opt.episodes, opt.records, static_cast<int>(k)));
   const SimTime end = s.horizon_years * kDaysPerYear;
-  const RunStats stats = opt.queue == EventQueue::Heap ? execute<DaryHeap<4>>(sim, end, s, opt) : execute<LadderQueue>(sim, end, s, opt);
+  const RunStats stats = opt.runner                      ? opt.runner->run(sim, end)
+                         : opt.queue == EventQueue::Heap ? execute<DaryHeap<4>>(sim, end, s, opt)
+                                                         : execute<LadderQueue>(sim, end, s, opt);
   out.events = stats.events;
   out.peak_pending_events = stats.peak_pending;
   out.fingerprint = stats.fingerprint;
+  auto here = [&](std::size_t k) { return !opt.runner || opt.runner->runs_here(k); };
+  for (std::size_t k = 0; k < sites; ++k)
+    if (here(k)) lps[k]->check_invariants();  // each site: arrived + transferred in = left + transferred out + there
+  if (opt.runner) {  // sites run by other processes: their figures, exactly as they left them
+    std::vector<std::vector<char>> mine(sites);
+    for (std::size_t k = 0; k < sites; ++k)
+      if (here(k)) lps[k]->save_figures(mine[k]);
+    const std::vector<std::vector<char>> all = opt.runner->gather(std::move(mine));
+    if (all.empty()) return out;  // not the process that reports: events and fingerprint only
+    if (all.size() != sites) throw std::runtime_error("care model: figures of " + std::to_string(all.size()) + " sites gathered, expected " + std::to_string(sites));
+    for (std::size_t k = 0; k < sites; ++k)
+      if (!here(k)) lps[k]->load_figures(all[k]);
+  }
   std::uint64_t records = 0, sent = 0, received = 0;
   for (CareLp* lp : lps) {
-    lp->check_invariants();  // each site: arrived + transferred in = left + transferred out + there
     records += lp->person_records();
     sent += lp->transfers_out();
     received += lp->transfers_in();

@@ -6,6 +6,7 @@
 #include <span>
 #include <vector>
 
+#include "careflow/engine/bytes.hpp"
 #include "careflow/engine/event.hpp"
 
 namespace careflow {
@@ -140,6 +141,9 @@ class QuantileSketch {
   double quantile(double p) const;
   /// Bytes held by the bins.
   std::size_t memory_bytes() const noexcept { return bins_.capacity() * sizeof(std::uint64_t); }
+  /// The sketch as bytes and back, exactly (to gather results from MPI ranks).
+  void save(ByteWriter& w) const;
+  void load(ByteReader& r);
 
  private:
   int index_of(double x) const;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "careflow/engine/simulation.hpp"
 #include "careflow/models/results.hpp"
 #include "careflow/models/scenario.hpp"
 
@@ -34,6 +35,18 @@ std::vector<MetricId> metric_ids(const Scenario& s);
 /// the choice exists so that benchmarks can compare them on the real model.
 enum class EventQueue { Ladder, Heap };
 
+/// Runs a replication's sites in several processes (e.g. MPI ranks; app/): every process
+/// builds every site, `run` runs the simulation there (each site on one process), and `gather`
+/// brings every site's figures (bytes; this process's sites filled, the others empty) to the
+/// process that reports, which gets all of them back; the others get an empty list.
+class SiteRunner {
+ public:
+  virtual ~SiteRunner() = default;
+  virtual RunStats run(Simulation& sim, SimTime until) = 0;
+  virtual bool runs_here(std::size_t site) const = 0;
+  virtual std::vector<std::vector<char>> gather(std::vector<std::vector<char>> mine) = 0;
+};
+
 /// What one replication keeps besides its figures (metric values, weekly series).
 struct ReplicationOptions {
   bool episodes = true;  // a record per person-episode (grows with the run)
@@ -44,6 +57,9 @@ struct ReplicationOptions {
   // expected work). Results are identical for any threads and partition (tested).
   unsigned threads = 1;
   std::vector<std::uint32_t> partition;
+  // Not null: the sites run through this (one process per rank), threads and partition unused.
+  // Outside the reporting process the result has events and fingerprint only.
+  SiteRunner* runner = nullptr;
 };
 
 /// Sites spread over `threads` partitions, the busiest first, each to the least loaded.
