@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -31,6 +32,7 @@ struct Measured {
   std::uint64_t events = 0, fingerprint = 0, transfers = 0, records = 0;
   double seconds = 0, cpu_seconds = 0;
   long peak_rss_kib = 0;
+  std::uint64_t site_events[64] = {};
 };
 
 double cpu_now() {
@@ -60,6 +62,7 @@ Measured measure(const Scenario& s, unsigned threads) {
     m.fingerprint = r.fingerprint;
     m.transfers = r.transfers;
     m.records = r.peak_person_records;
+    for (std::size_t k = 0; k < r.site_events.size() && k < 64; ++k) m.site_events[k] = r.site_events[k];
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     m.peak_rss_kib = ru.ru_maxrss;
@@ -123,6 +126,18 @@ int main(int argc, char** argv) {
   std::printf("transfers between sites: %llu; peak person records: %llu; fingerprint %016llx (identical)\n",
               static_cast<unsigned long long>(best_seq.transfers), static_cast<unsigned long long>(best_seq.records),
               static_cast<unsigned long long>(best_seq.fingerprint));
+  // The most a perfect barrier could give: all events over the busiest thread's events.
+  std::vector<double> per_thread(threads, 0.0);
+  std::printf("events by site:");
+  for (std::size_t k = 0; k < partition.size() && k < 64; ++k) {
+    per_thread[partition[k]] += static_cast<double>(best_seq.site_events[k]);
+    std::printf(" %s %.1f%%", s.sites.empty() ? "all" : s.sites[k].c_str(),
+                100.0 * static_cast<double>(best_seq.site_events[k]) / static_cast<double>(best_seq.events));
+  }
+  double busiest = 0;
+  for (double x : per_thread) busiest = std::max(busiest, x);
+  std::printf("\nbalance: the busiest thread has %.1f%% of the events (bound on the speed-up %.2fx)\n",
+              100.0 * busiest / static_cast<double>(best_seq.events), static_cast<double>(best_seq.events) / busiest);
   std::printf("speed-up (best wall time): %.2fx\n", best_seq.seconds / best_par.seconds);
   return 0;
 }

@@ -247,6 +247,7 @@ class CareLp final : public LogicalProcess {
   }
 
   void on_event(Context& ctx, const Event& e) override {
+    ++events_;
     switch (e.kind) {
       case kCohortArrival: return cohort_arrival(ctx, static_cast<std::size_t>(e.payload));
       case kWeekly: return weekly(ctx);
@@ -1084,7 +1085,8 @@ class CareLp final : public LogicalProcess {
 
   /// Person records allocated (the high-water mark of people held at once; freed records are reused).
   std::size_t person_records() const noexcept { return people_.size() + loaded_records_; }
-  std::size_t loaded_records_ = 0;  // a site run by another process: its count, from its figures
+  std::size_t loaded_records_ = 0;
+  std::uint64_t events_ = 0;  // handled by this site  // a site run by another process: its count, from its figures
   std::vector<RandomStream> arrival_rng_;
   std::vector<std::uint64_t> arrivals_made_;
   std::uint64_t track_every_ = 0;
@@ -1515,6 +1517,7 @@ ReplicationResult run_replication(const Scenario& s, std::uint64_t replication, 
   }
   std::uint64_t records = 0, sent = 0, received = 0;
   for (CareLp* lp : lps) {
+    out.site_events.push_back(lp->events_);
     records += lp->person_records();
     sent += lp->transfers_out();
     received += lp->transfers_in();
