@@ -30,7 +30,6 @@ std::uint32_t Resource::take_free_unit() {
 
 void Resource::occupy(SimTime now, std::uint32_t unit) {
   Unit& u = units_[unit];
-  u.busy = true;
   u.busy_since = now;
   ++busy_count_;
   ++started_;
@@ -124,11 +123,11 @@ ServiceStart Resource::start_waiting(SimTime now, std::uint32_t slot, std::uint3
 }
 
 std::optional<ServiceStart> Resource::release(SimTime now, std::uint32_t unit) {
-  if (unit >= units_.size() || !units_[unit].busy)
+  if (unit >= units_.size() || !units_[unit].busy())
     throw std::logic_error("Resource::release: unit " + std::to_string(unit) + " is not busy");
   Unit& u = units_[unit];
-  u.busy = false;
   u.busy_time += now - std::max(u.busy_since, stats_start_);
+  u.busy_since = Unit::kIdle;
   --busy_count_;
   busy_level_.set(now, busy_count_);
   if (unit >= capacity_) return std::nullopt;  // a retired unit finishes its last customer
@@ -159,7 +158,7 @@ void Resource::set_capacity(SimTime now, std::uint32_t capacity, std::vector<Ser
     units_.resize(capacity);
   }
   for (std::uint32_t u = capacity_; u < capacity; ++u) {
-    if (units_[u].busy) continue;  // retired earlier, still finishing: joins when released
+    if (units_[u].busy()) continue;  // retired earlier, still finishing: joins when released
     free_units_.push_back(u);
     std::push_heap(free_units_.begin(), free_units_.end(), std::greater<>{});
   }
@@ -194,7 +193,7 @@ double Resource::unit_utilisation(std::uint32_t unit, SimTime now) const {
   const double span = now - stats_start_;
   if (!(span > 0)) return 0.0;
   double t = u.busy_time;
-  if (u.busy) t += now - std::max(u.busy_since, stats_start_);
+  if (u.busy()) t += now - std::max(u.busy_since, stats_start_);
   return t / span;
 }
 

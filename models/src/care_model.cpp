@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
 
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -78,14 +79,15 @@ struct Person {
   std::uint64_t id = 0;           // (cohort << 40) | n-th arrival: keys the random streams
   double birth = 0;               // day of birth (negative: before the run)
   double referred = 0;            // arrival day at the current service
-  double started = 0;             // service start day
+  // One of the two, by state: `started` in service or in a discharge check, `escalate_at` while
+  // waiting (read only by escalation timers of the current version, which a start makes stale).
+  union {
+    double started = 0;           // service start day
+    double escalate_at;           // when need rises if still waiting (the escalation timer's target)
+  };
   double episode_cost = 0;        // £ so far in this episode
   double specialist_since = 0;
   double last_referral = -1e300;  // last arrival at the referrals indicator service
-  double assessment_done = kNaN;  // last completed assessment, for NI 133
-  double discharged = kNaN;       // hospital discharge day into re-ablement
-  double escalate_at = kNaN;      // when need rises if still waiting (the escalation timer's target)
-  double pathway_start = kNaN;    // arrival at the first assessment of the current pathway
   float coproduction = 0;
   std::int16_t cohort = 0;
   std::int8_t need = 0;
@@ -103,7 +105,6 @@ struct Person {
   std::int16_t specialist_service = -1;  // the specialist service entered at the last step up
   std::int16_t service = -1;
   std::int16_t previous = -1;     // last service left
-  std::int32_t unit = -1;
   std::int16_t bed_hospital = -1;  // hospital whose bed is held while delayed
   std::int32_t bed_unit = -1;
   std::int32_t delay_record = -1;  // open DelayRecord index
@@ -111,7 +112,26 @@ struct Person {
   std::uint32_t visits = 0;
   std::uint16_t check = 0;         // next discharge check to consider
   std::uint16_t reviews = 0;       // reviews in the current episode
-  QueueTicket ticket{};
+  // One of the two, by state: `unit` (the place held) in service or in a discharge check, the
+  // queue `ticket` while waiting (read only after checking that the person is still waiting).
+  union {
+    std::int32_t unit = -1;
+    std::uint64_t ticket;  // QueueTicket::pack()
+  };
+};
+// Timestamps that few people carry at once are kept outside the record (see CareLp::pathway_
+// and CareLp::discharged_); a transfer's attachment carries them after the record (Travel).
+static_assert(sizeof(Person) <= 104, "person record: memory per person (docs/performance.md)");
+
+// The current assessment pathway of a person, while there is one (about one person in ten).
+struct Pathway {
+  double start = kNaN;            // arrival at the first assessment of the current pathway
+  double assessment_done = kNaN;  // last completed assessment, for NI 133
+};
+// What travels after the person record in a transfer's attachment.
+struct Travel {
+  Pathway pathway;
+  double discharged = kNaN;
 };
 
 // Records travel between sites as bytes (a transfer's attachment).
@@ -431,9 +451,14 @@ class CareLp final : public LogicalProcess {
     Person& p = people_[i];
     close_delay(p, ctx.now());  // a delayed transfer of care is recorded at each site while there
     if (p.bed_hospital >= 0 && hosted(p.bed_hospital)) ++beds_away_[static_cast<std::size_t>(p.bed_hospital)];
-    const auto* bytes = reinterpret_cast<const std::byte*>(&p);
+    Travel travel;
+    if (const auto w = pathway_.find(i); w != pathway_.end()) travel.pathway = w->second, pathway_.erase(w);
+    if (const auto d = discharged_.find(i); d != discharged_.end()) travel.discharged = d->second, discharged_.erase(d);
+    std::byte bytes[sizeof(Person) + sizeof(Travel)];
+    std::memcpy(bytes, static_cast<const void*>(&p), sizeof(Person));
+    std::memcpy(bytes + sizeof(Person), static_cast<const void*>(&travel), sizeof(Travel));
     ctx.send_with(static_cast<LpId>(s_.services[static_cast<std::size_t>(p.service)].site), s_.transfer_days + delay,
-                  kTransfer, p.id, std::span<const std::byte>(bytes, sizeof(Person)));
+                  kTransfer, p.id, std::span<const std::byte>(bytes, sizeof bytes));
     ++totals_.transfers_out;
     ++p.version;
     p.state = State::Away;
@@ -443,17 +468,21 @@ class CareLp final : public LogicalProcess {
 
   void transfer_in(Context& ctx) {
     const Attachment bytes = ctx.take_attachment();
-    if (bytes.size() != sizeof(Person)) throw ContractViolation("care model: a transfer without a person record");
+    if (bytes.size() != sizeof(Person) + sizeof(Travel)) throw ContractViolation("care model: a transfer without a person record");
     const std::uint32_t i = new_person();
     Person& p = people_[i];
     const std::uint32_t version = p.version;
     std::memcpy(static_cast<void*>(&p), bytes.data(), sizeof(Person));
+    Travel travel;
+    std::memcpy(static_cast<void*>(&travel), bytes.data() + sizeof(Person), sizeof(Travel));
+    if (!std::isnan(travel.pathway.start) || !std::isnan(travel.pathway.assessment_done)) pathway_[i] = travel.pathway;
+    if (p.follow_up_pending) discharged_[i] = travel.discharged;
     p.version = version;  // versions guard this site's events for this record
     p.delay_record = -1;
     ++totals_.transfers_in;
     if (p.bed_hospital >= 0 && hosted(p.bed_hospital)) --beds_away_[static_cast<std::size_t>(p.bed_hospital)];
     // The 91-day follow-up travels with the person (the one left at the old site is ignored).
-    if (p.follow_up_pending) ctx.schedule_at(std::max(ctx.now(), p.discharged + kFollowUpDays), kFollowUp, pack(i, 0));
+    if (p.follow_up_pending) ctx.schedule_at(std::max(ctx.now(), travel.discharged + kFollowUpDays), kFollowUp, pack(i, 0));
     arrive(ctx, i);
   }
 
@@ -511,7 +540,10 @@ class CareLp final : public LogicalProcess {
       }
     }
     if (referral_point) p.last_referral = now;
-    if (spec.kind == ServiceKind::Assessment && std::isnan(p.pathway_start)) p.pathway_start = now;
+    if (spec.kind == ServiceKind::Assessment) {
+      Pathway& w = pathway_[i];
+      if (std::isnan(w.start)) w.start = now;
+    }
     const std::int32_t priority = -p.need;  // priority discipline: higher need first
     const Admission a = res_[sv].arrive(now, i, priority);
     switch (a.outcome) {
@@ -520,7 +552,7 @@ class CareLp final : public LogicalProcess {
         break;
       case Admission::Outcome::Queued:
         p.state = State::Waiting;
-        p.ticket = a.ticket;
+        p.ticket = a.ticket.pack();
         track(p, now, sv, 0);
         if (p.bed_hospital >= 0) open_delay(p, sv, spec.dtoc_reason.empty() ? spec.name : spec.dtoc_reason, now);
         if (std::isfinite(spec.patience_days)) arm(ctx, renege_at(p), kRenege, pack(i, p.version));
@@ -550,17 +582,19 @@ class CareLp final : public LogicalProcess {
     // NI 125 / ASCOF 2B: older people discharged from hospital into re-ablement, followed up 91 days on.
     if (sv == s_.indicators.reablement && p.bed_hospital >= 0 && age_years(p, now) >= 65 && !p.follow_up_pending) {
       p.follow_up_pending = true;
-      p.discharged = now;
+      discharged_[i] = now;
       ctx.schedule(kFollowUpDays, kFollowUp, pack(i, 0));
     }
     free_bed(ctx, p);  // a delayed hospital patient leaves the bed as the next service starts
     occupy(sv, p, now, +1);
+    const auto path = pathway_.find(i);
+    const Pathway pw = path != pathway_.end() ? path->second : Pathway{};
     if (after_warmup(now)) {
       ++stats_[sv].starts;
       stats_[sv].waits.add(now - p.referred);
       if (age_years(p, now) >= 65) ++stats_[sv].starts_65plus;
-      if (spec.kind != ServiceKind::Assessment && !std::isnan(p.assessment_done)) {
-        const double d = now - p.assessment_done;
+      if (spec.kind != ServiceKind::Assessment && !std::isnan(pw.assessment_done)) {
+        const double d = now - pw.assessment_done;
         ++totals_.packages;
         totals_.package_days.add(d);
         if (d <= s_.indicators.package_target_days) ++totals_.packages_on_time;
@@ -569,9 +603,8 @@ class CareLp final : public LogicalProcess {
     if (spec.kind == ServiceKind::Assessment) {
       if (after_warmup(now)) ++totals_.assessments_started;
     } else {
-      if (!std::isnan(p.pathway_start) && after_warmup(now)) totals_.pathway_days.add(now - p.pathway_start);
-      p.assessment_done = kNaN;
-      p.pathway_start = kNaN;
+      if (!std::isnan(pw.start) && after_warmup(now)) totals_.pathway_days.add(now - pw.start);
+      if (path != pathway_.end()) pathway_.erase(path);
     }
     charge(sv, p, spec.cost.per_contact + spec.cost.per_episode, now);
     track(p, now, sv, 1);
@@ -607,7 +640,7 @@ class CareLp final : public LogicalProcess {
     }
     if (after_warmup(now)) ++stats_[sv].completions;
     if (spec.kind == ServiceKind::Assessment) {
-      p.assessment_done = now;
+      pathway_[i].assessment_done = now;
       if (after_warmup(p.referred)) {
         for (int a : s_.indicators.assessments)
           if (a == sv) {
@@ -730,7 +763,7 @@ class CareLp final : public LogicalProcess {
     ++p.version;
     p.state = State::Gone;
     p.service = -1;
-    p.pathway_start = p.assessment_done = kNaN;
+    pathway_.erase(i);
     ++totals_.exited;
     p.died = died;
     track(p, now, -1, 3);
@@ -758,8 +791,11 @@ class CareLp final : public LogicalProcess {
 
   void follow_up(Person& p, std::uint32_t i) {
     p.follow_up_pending = false;
+    const auto d = discharged_.find(i);
+    const double discharged = d != discharged_.end() ? d->second : kNaN;
+    if (d != discharged_.end()) discharged_.erase(d);
     if (p.state == State::Away) return release_person(i);  // followed up where the person went
-    if (after_warmup(p.discharged)) {
+    if (after_warmup(discharged)) {
       ++totals_.follow_ups;
       // At home: not in hospital and not in residential care.
       const bool in_hospital = p.state != State::Gone && (p.bed_hospital >= 0 || (p.service >= 0 && s_.services[p.service].kind == ServiceKind::Hospital));
@@ -772,7 +808,7 @@ class CareLp final : public LogicalProcess {
   void renege(Context& ctx, std::uint32_t i) {
     Person& p = people_[i];
     const double now = ctx.now();
-    if (p.state != State::Waiting || !res_[p.service].renege(now, p.ticket)) return;
+    if (p.state != State::Waiting || !res_[p.service].renege(now, QueueTicket::unpack(p.ticket))) return;
     const int sv = p.service;
     if (after_warmup(now)) ++stats_[sv].reneged;
     log_episode(p, kOutcomeReneged, now);
@@ -820,7 +856,7 @@ class CareLp final : public LogicalProcess {
     const int sv = p.service;
     const ServiceSpec& spec = s_.services[sv];
     if (p.need >= top && spec.escalate_to != kExit) {
-      if (!res_[sv].renege(ctx.now(), p.ticket)) return;
+      if (!res_[sv].renege(ctx.now(), QueueTicket::unpack(p.ticket))) return;
       log_episode(p, kOutcomeEscalated, ctx.now());
       free_bed(ctx, p);
       p.previous = svc(sv);
@@ -861,7 +897,7 @@ class CareLp final : public LogicalProcess {
     if (p.need == 0 || p.transitioned) return;
     const int sv = p.service;
     if (p.state == State::Waiting) {
-      if (!res_[sv].renege(ctx.now(), p.ticket)) return;
+      if (!res_[sv].renege(ctx.now(), QueueTicket::unpack(p.ticket))) return;
       free_bed(ctx, p);
     } else if (p.state == State::InService) {
       vacate(ctx, i);
@@ -1082,6 +1118,8 @@ class CareLp final : public LogicalProcess {
   std::vector<std::uint32_t> beds_away_;  // beds of hospitals run here held by people at other sites
   PersonStore people_;
   std::vector<std::uint32_t> free_;
+  std::unordered_map<std::uint32_t, Pathway> pathway_;  // by person index, while on a pathway
+  std::unordered_map<std::uint32_t, double> discharged_;  // hospital discharge day, while a follow-up is pending
 
   /// Person records allocated (the high-water mark of people held at once; freed records are reused).
   std::size_t person_records() const noexcept { return people_.size() + loaded_records_; }

@@ -102,10 +102,11 @@ class Resource {
     std::uint64_t order = 0;  // arrival sequence, FIFO tie-break
     bool active = false;
   };
-  struct Unit {
-    bool busy = false;
-    SimTime busy_since = 0;
-    double busy_time = 0;  // since the last statistics reset
+  struct Unit {  // 16 bytes: places grow with the population
+    static constexpr SimTime kIdle = -std::numeric_limits<SimTime>::infinity();
+    SimTime busy_since = kIdle;  // kIdle while the unit is free
+    double busy_time = 0;        // since the last statistics reset
+    bool busy() const noexcept { return busy_since != kIdle; }
   };
 
   std::uint32_t take_free_unit();
