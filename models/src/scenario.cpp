@@ -459,15 +459,27 @@ RunEstimate estimate_run(const Scenario& s) {
   }
   e.episodes = grown_per_day * days;
   double visits_per_day = 0;
-  for (const ServiceLoad& l : traffic_equations(s))
+  std::vector<double> offered;
+  for (const ServiceLoad& l : traffic_equations(s)) {
     if (std::isfinite(l.arrivals_per_day)) visits_per_day += l.arrivals_per_day;
+    offered.push_back(l.offered_load);
+  }
   // Visits grow like the entries that cause them.
   e.service_visits = entries_per_day > 0 ? visits_per_day * days * grown_per_day / entries_per_day : 0;
-  // Per visit: one wait kept for exact quantiles (a double; vectors grow by doubling, so up to
-  // twice that), and an EpisodeRecord when episodes are kept (again up to twice, while growing).
-  // Weekly series: 6 values per service and week.
+  // Working memory follows the people in the system at once, not the length of the run (waits
+  // are kept in fixed-size sketches): by Little's law the places in use, sum of arrivals x mean
+  // stay, plus those who left and may come back within a year (their records are kept), grown
+  // like the entries, at a generous 400 bytes a person (record, pending events, queue place;
+  // measured about 190: docs/performance.md). Weekly series: 6 values per service and week.
+  double in_service = 0;
+  for (std::size_t i = 0; i < s.services.size(); ++i) {
+    const double load = offered[i];
+    if (std::isfinite(load)) in_service += load;
+  }
   const double weeks = days / 7.0 + 1;
-  e.working_bytes = 2.0 * sizeof(double) * e.service_visits + 6.0 * sizeof(double) * weeks * static_cast<double>(s.services.size());
+  const double people = (in_service + entries_per_day * kDaysPerYear * 0.3) * (entries_per_day > 0 ? grown_per_day / entries_per_day : 1.0);
+  e.people = people;
+  e.working_bytes = 400.0 * people + 6.0 * sizeof(double) * weeks * static_cast<double>(s.services.size());
   e.episode_bytes = 2.0 * sizeof(EpisodeRecord) * e.service_visits;
   return e;
 }
@@ -484,7 +496,8 @@ std::string bytes_text(double b) {
 /// Refuses a scenario whose replication could not fit in any planner's machine.
 void check_size(const Scenario& s) {
   const RunEstimate e = estimate_run(s);
-  const double bytes = e.working_bytes + e.episode_bytes;
+  // Episode records are optional (--no-records): a run is refused only if it cannot fit without them.
+  const double bytes = e.working_bytes;
   if (!(bytes > kMaxReplicationBytes)) return;
   // Blame the cohort that brings the most episodes: its population or rate is the likely slip.
   std::size_t worst = 0;
@@ -498,8 +511,8 @@ void check_size(const Scenario& s) {
        "this scenario is too big to run: about " + fmt(e.service_visits, 3) + " service visits in one replication (" +
            fmt(e.episodes, 3) + " episodes over " + fmt(s.horizon_years, 4) + " years; the largest cohort has " +
            fmt(c.population, 3) + " people with " + fmt(c.episodes_per_1000_per_year, 3) +
-           " episodes per 1000 a year), needing about " + bytes_text(bytes) +
-           " of memory for one replication; careflow refuses more than " + bytes_text(kMaxReplicationBytes) +
+           " episodes per 1000 a year; about " + fmt(e.people, 3) + " people in the system at once), needing about " +
+           bytes_text(bytes) + " of memory for one replication even without its records; careflow refuses more than " + bytes_text(kMaxReplicationBytes) +
            ". Check population (people, not thousands), episodes_per_1000_per_year and run.horizon_years");
 }
 

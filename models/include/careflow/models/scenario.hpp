@@ -285,12 +285,13 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s);
 struct RunEstimate {
   double episodes = 0;        // new episodes from the cohorts over the horizon
   double service_visits = 0;  // referrals to services over the horizon (services with a finite load)
-  double working_bytes = 0;   // memory a running replication needs (waits kept for exact quantiles, series)
+  double people = 0;          // people in the system at once (records held), at most, roughly
+  double working_bytes = 0;   // memory a running replication needs without its records (people, events, series)
   double episode_bytes = 0;   // more when the replication keeps its per-episode records
 };
 RunEstimate estimate_run(const Scenario& s);
 
-/// validate_scenario refuses a scenario whose one replication (with its episode records)
+/// validate_scenario refuses a scenario whose one replication (even without its episode records)
 /// would need more memory than this: no planning question needs it, and a typo (people
 /// written in thousands, a horizon in days) is the likelier cause.
 inline constexpr double kMaxReplicationBytes = 16.0 * (1u << 30);
