@@ -41,7 +41,7 @@ def main():
     ap.add_argument("--mpirun", default=shutil.which("mpirun") or "mpirun")
     a = ap.parse_args()
     capacities = "1300,1500,1700,1900"
-    reps, years = ("2", "4") if a.quick else ("4", "15")
+    reps, years = ("2", "6") if a.quick else ("4", "15")
     tasks = 4 * int(reps)
     sweep = ["sweep", os.path.join(ROOT, "scenarios", "default.yaml"), "--set",
              f"services[early_help].capacity={capacities}", "--replications", reps, "--years", years, "--threads", "1"]
@@ -55,8 +55,11 @@ def main():
                 out = os.path.join(tmp, f"sweep-{n}-{i}-{len(extra)}.h5")
                 cmd = [a.mpirun, "-np", str(n), "--oversubscribe", CAREFLOW, *sweep, "--out", out]
                 t0 = time.perf_counter()
-                subprocess.run(cmd, check=True, capture_output=True, env=mpi_env(**extra))
+                proc = subprocess.run(cmd, capture_output=True, text=True, env=mpi_env(**extra))
                 dt = time.perf_counter() - t0
+                if proc.returncode != 0:
+                    print(f"FAILED ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr}", file=sys.stderr)
+                    return 1
                 best[name] = min(best[name], dt)
                 with open(out, "rb") as f:
                     data = f.read()
