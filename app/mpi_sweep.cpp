@@ -219,15 +219,28 @@ const MpiSession& mpi_session() {
   return *g_session;
 }
 
+// Waits for a non-blocking collective without spinning: a blocking MPI call busy-polls a core,
+// which a rank waiting for rank 0's last replication would take from the ranks still computing.
+void wait_idly(MPI_Request& req) {
+  for (int flag = 0;;) {
+    check(MPI_Test(&req, &flag, MPI_STATUS_IGNORE), "MPI_Test");
+    if (flag) return;
+    idle();
+  }
+}
+
 void mpi_finalize() {
   if (!g_session) return;
-  MPI_Barrier(MPI_COMM_WORLD);
+  MPI_Request req;
+  if (MPI_Ibarrier(MPI_COMM_WORLD, &req) == MPI_SUCCESS) wait_idly(req);
   MPI_Finalize();
   g_session.reset();
 }
 
 int broadcast_status(int status) {
-  check(MPI_Bcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  MPI_Request req;
+  check(MPI_Ibcast(&status, 1, MPI_INT, 0, MPI_COMM_WORLD, &req), "MPI_Ibcast");
+  wait_idly(req);
   return status;
 }
 
