@@ -585,6 +585,7 @@ int sweep_here(const SweepArgs& a) {
   return finish_sweep(a, models::plan_sweep(spec, a.options), {});
 }
 
+#ifdef CAREFLOW_WITH_MPI
 // The exit status main() gives an exception (see its catch clauses).
 int exit_status_of(const std::exception_ptr& e) {
   try {
@@ -600,7 +601,6 @@ int exit_status_of(const std::exception_ptr& e) {
   }
 }
 
-#ifdef CAREFLOW_WITH_MPI
 // `mpirun -np N careflow sweep ...`: rank 0 checks everything first (bad input: every rank exits
 // 2, only rank 0 says why), then hands the tasks out; the other ranks compute them.
 int sweep_mpi(const SweepArgs& a) {

@@ -4,7 +4,8 @@
     bash scripts/build.sh && /usr/bin/python3 bench/mpi_sweep_bench.py [--quick] [--repeats 3]
 
 Each rank computes on one thread (--threads 1), so 1 rank uses one core and 2 ranks two. The
-runs are interleaved (np 1, np 2, np 2 with rank 0 only coordinating, then again) and each figure
+runs are interleaved (np 1, np 2, np 2 with rank 0 only coordinating, and for reference one
+process on 2 threads without mpirun; then again) and each figure
 is the best of --repeats; the files of every run must be byte-identical, or the script exits
 non-zero. Prints the load average before and after (the machine may be shared), the throughput
 (replications a second) and the ratio of 2 ranks to 1.
@@ -29,7 +30,8 @@ def load():
 def mpi_env(**extra):
     env = dict(os.environ)
     env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-                "OMPI_MCA_btl": "self,vader", "OMPI_MCA_btl_vader_single_copy_mechanism": "none"})
+                "OMPI_MCA_btl": "self,vader", "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
+                "OMPI_MCA_pml": "ob1", "OMPI_MCA_osc": "^ucx"})
     env.update(extra)
     return env
 
@@ -45,7 +47,9 @@ def main():
     tasks = 4 * int(reps)
     sweep = ["sweep", os.path.join(ROOT, "scenarios", "default.yaml"), "--set",
              f"services[early_help].capacity={capacities}", "--replications", reps, "--years", years, "--threads", "1"]
-    configs = [("1 rank", 1, {}), ("2 ranks", 2, {}), ("2 ranks, rank 0 only coordinates", 2, {"CAREFLOW_MPI_ROOT_WORKS": "0"})]
+    # n = 0: no mpirun, one process on 2 threads (the thread-parallel sweep, for reference).
+    configs = [("1 rank", 1, {}), ("2 ranks", 2, {}), ("2 ranks, rank 0 only coordinates", 2, {"CAREFLOW_MPI_ROOT_WORKS": "0"}),
+               ("no mpirun, 1 process, 2 threads", 0, {})]
     best = {name: float("inf") for name, _, _ in configs}
     reference = None
     print(f"load average before: {load()}  ({os.cpu_count()} cores)", flush=True)
@@ -53,7 +57,8 @@ def main():
         for i in range(a.repeats):
             for name, n, extra in configs:
                 out = os.path.join(tmp, f"sweep-{n}-{i}-{len(extra)}.h5")
-                cmd = [a.mpirun, "-np", str(n), "--oversubscribe", CAREFLOW, *sweep, "--out", out]
+                cmd = [a.mpirun, "-np", str(n), "--oversubscribe", CAREFLOW, *sweep, "--out", out] if n else \
+                      [CAREFLOW, *sweep[:-1], "2", "--out", out]
                 t0 = time.perf_counter()
                 proc = subprocess.run(cmd, capture_output=True, text=True, env=mpi_env(**extra))
                 dt = time.perf_counter() - t0
@@ -78,7 +83,9 @@ def main():
               f"{tasks / best[name]:.3f} replications/s")
     ratio = best["1 rank"] / best["2 ranks"]
     coord = best["1 rank"] / best["2 ranks, rank 0 only coordinates"]
-    print(f"2 ranks / 1 rank throughput: {ratio:.2f}x (rank 0 also computing); {coord:.2f}x (rank 0 only coordinating)")
+    threads = best["1 rank"] / best["no mpirun, 1 process, 2 threads"]
+    print(f"2 ranks / 1 rank throughput: {ratio:.2f}x (rank 0 also computing); {coord:.2f}x (rank 0 only coordinating); "
+          f"for reference, 2 threads in one process / 1 rank: {threads:.2f}x")
     return 0
 
 
