@@ -31,6 +31,9 @@
 #include "careflow/sheets/results_tables.hpp"
 #include "careflow/sheets/scenario_workbook.hpp"
 #include "careflow/sheets/xlsx.hpp"
+#ifdef CAREFLOW_WITH_MPI
+#include "mpi_sweep.hpp"
+#endif
 
 namespace {
 
@@ -499,7 +502,8 @@ class ProgressBar {
   int last_decile_ = -1;
 };
 
-int sweep(const SweepArgs& a) {
+// The sweep the arguments describe; bad arguments throw BadInput.
+models::SweepSpec sweep_spec(const SweepArgs& a) {
   models::SweepSpec spec;
   if (!a.file.empty()) {
     spec = models::load_sweep_file(a.file);
@@ -528,6 +532,11 @@ int sweep(const SweepArgs& a) {
     }
     spec.parameters.push_back(std::move(p));
   }
+  return spec;
+}
+
+// The outputs can be written, and no journal is in the way (BadInput otherwise).
+void check_sweep_outputs(const SweepArgs& a) {
   try {
     careflow::io::check_writable(a.out);
   } catch (const std::exception& e) {
@@ -537,11 +546,18 @@ int sweep(const SweepArgs& a) {
   const std::string journal = a.out + ".journal";
   if (std::filesystem::exists(journal) && !a.resume)
     throw BadInput("an interrupted sweep left " + journal + ": run again with --resume to continue it, or remove it");
+}
+
+// Runs the plan (here, or over MPI ranks with `executor`), writes the file and prints the table.
+int finish_sweep(const SweepArgs& a, const models::SweepPlan& plan, const models::SweepExecutor& executor) {
+  const std::string journal = a.out + ".journal";
   ProgressBar bar;
-  const models::SweepResult r = models::run_sweep(spec, a.options, journal, [&](std::size_t d, std::size_t t) { bar(d, t); });
+  const models::SweepResult r =
+      models::run_sweep(plan, a.options, journal, [&](std::size_t d, std::size_t t) { bar(d, t); }, executor);
   careflow::io::write_sweep_hdf5(a.out, r);
   std::filesystem::remove_all(journal);
 
+  const models::SweepSpec& spec = plan.spec;
   fmt::print("careflow sweep — {} points × {} replications of {}\n", r.points.size(), r.replications, spec.base_file);
   std::vector<std::pair<std::string, std::string>> shown = {{"costs", "spend_per_year"}, {"step_changes", "step_ups_per_year"}};
   std::string header;
@@ -561,6 +577,61 @@ int sweep(const SweepArgs& a) {
   fmt::print("\nEvery point and figure: {}\n", a.out);
   write_tables(careflow::sheets::sweep_tables(r), a.xlsx, a.csv_dir, false);
   return 0;
+}
+
+int sweep_here(const SweepArgs& a) {
+  const models::SweepSpec spec = sweep_spec(a);
+  check_sweep_outputs(a);
+  return finish_sweep(a, models::plan_sweep(spec, a.options), {});
+}
+
+#ifdef CAREFLOW_WITH_MPI
+// The exit status main() gives an exception (see its catch clauses).
+int exit_status_of(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const BadInput&) {
+    return 2;
+  } catch (const models::ScenarioError&) {
+    return 2;
+  } catch (const std::invalid_argument&) {
+    return 2;
+  } catch (...) {
+    return 1;
+  }
+}
+
+// `mpirun -np N careflow sweep ...`: rank 0 checks everything first (bad input: every rank exits
+// 2, only rank 0 says why), then hands the tasks out; the other ranks compute them.
+int sweep_mpi(const SweepArgs& a) {
+  const careflow::app::MpiSession& mpi = careflow::app::mpi_session();
+  if (mpi.size() == 1) return sweep_here(a);
+  const unsigned threads = a.options.threads > 0 ? a.options.threads : mpi.default_threads();
+  if (mpi.rank() == 0) {
+    models::SweepPlan plan;
+    std::exception_ptr error;
+    try {
+      const models::SweepSpec spec = sweep_spec(a);
+      check_sweep_outputs(a);
+      plan = models::plan_sweep(spec, a.options);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    careflow::app::broadcast_status(error ? exit_status_of(error) : 0);
+    if (error) std::rethrow_exception(error);  // printed by main(), before MPI_Finalize
+    const char* works = std::getenv("CAREFLOW_MPI_ROOT_WORKS");  // 0: rank 0 only coordinates (for measuring)
+    return finish_sweep(a, plan, careflow::app::mpi_coordinator(mpi, threads, !(works && std::string(works) == "0")));
+  }
+  if (const int status = careflow::app::broadcast_status(0); status != 0) return status;
+  return careflow::app::mpi_worker(mpi, threads, [&] { return models::plan_sweep(sweep_spec(a), a.options); });
+}
+#endif
+
+int sweep(const SweepArgs& a) {
+#ifdef CAREFLOW_WITH_MPI
+  if (careflow::app::launched_by_mpi()) return sweep_mpi(a);
+#endif
+  return sweep_here(a);
 }
 
 // A scenario as a workbook for planners, or a workbook back as a scenario file.
@@ -815,33 +886,49 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+#ifdef CAREFLOW_WITH_MPI
+    if (careflow::app::launch_rank() != 0) return e.get_exit_code() == 0 ? 0 : 2;  // rank 0 alone prints it
+#endif
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-  try {
-    if (run_cmd->parsed()) return run(ra);
-    if (validate_cmd->parsed()) return validate(vpath);
-    if (workbook_cmd->parsed()) return workbook(wb_scenario, wb_out);
-    if (compare_cmd->parsed()) return compare(ca);
-    if (sweep_cmd->parsed()) return sweep(sa);
-    if (transforms_cmd->parsed()) return list_transforms();
-    if (animate_cmd->parsed()) return animate(aa);
-    if (report_cmd->parsed()) return report(pa);
-  } catch (const BadInput& e) {
-    fmt::print(stderr, "careflow: error: {}\n", e.what());
-    return 2;
-  } catch (const careflow::viz::MissingTool& e) {
-    fmt::print(stderr, "careflow: error: {}\n", e.what());
-    return 1;
-  } catch (const models::ScenarioError& e) {
-    fmt::print(stderr, "careflow: error: {}\n", e.what());
-    return 2;
-  } catch (const std::invalid_argument& e) {
-    fmt::print(stderr, "careflow: error: {}\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "careflow: run failed: {}\n", e.what());
-    return 1;
-  }
-  return 0;
+  const auto dispatch = [&]() -> int {
+    try {
+#ifdef CAREFLOW_WITH_MPI
+      if (!sweep_cmd->parsed() && careflow::app::launch_size() > 1) {
+        if (careflow::app::launch_rank() != 0) return 2;
+        throw BadInput("only `careflow sweep` runs over MPI ranks; run the other commands without mpirun (or with -np 1)");
+      }
+#endif
+      if (run_cmd->parsed()) return run(ra);
+      if (validate_cmd->parsed()) return validate(vpath);
+      if (workbook_cmd->parsed()) return workbook(wb_scenario, wb_out);
+      if (compare_cmd->parsed()) return compare(ca);
+      if (sweep_cmd->parsed()) return sweep(sa);
+      if (transforms_cmd->parsed()) return list_transforms();
+      if (animate_cmd->parsed()) return animate(aa);
+      if (report_cmd->parsed()) return report(pa);
+    } catch (const BadInput& e) {
+      fmt::print(stderr, "careflow: error: {}\n", e.what());
+      return 2;
+    } catch (const careflow::viz::MissingTool& e) {
+      fmt::print(stderr, "careflow: error: {}\n", e.what());
+      return 1;
+    } catch (const models::ScenarioError& e) {
+      fmt::print(stderr, "careflow: error: {}\n", e.what());
+      return 2;
+    } catch (const std::invalid_argument& e) {
+      fmt::print(stderr, "careflow: error: {}\n", e.what());
+      return 2;
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "careflow: run failed: {}\n", e.what());
+      return 1;
+    }
+    return 0;
+  };
+  const int status = dispatch();
+#ifdef CAREFLOW_WITH_MPI
+  careflow::app::mpi_finalize();  // after rank 0 has printed: a rank's exit status makes mpirun end the job
+#endif
+  return status;
 }

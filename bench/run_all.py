@@ -115,6 +115,14 @@ def main():
     per = results(mem)["memory_per_person"][0]
     notes.append(f"memory: {per:.0f} bytes per live person (slope of peak RSS on person records)")
 
+    # A sweep over MPI ranks: 2 ranks against 1 (only when careflow is built with MPI).
+    cache = os.path.join(ROOT, "build", "release", "CMakeCache.txt")
+    if os.path.exists(cache) and "CAREFLOW_MPI:BOOL=ON" in open(cache).read():
+        mpi = run(["/usr/bin/python3", os.path.join(ROOT, "bench", "mpi_sweep_bench.py"), *(["--quick", "--repeats", "1"] if q else [])])
+        notes += [line for line in mpi.splitlines() if line.startswith("2 ranks / 1 rank") or line.startswith("load average")]
+    else:
+        notes.append("MPI sweep: not measured (careflow built without MPI)")
+
     lines = [f"# careflow benchmarks — {datetime.date.today()} — {platform.machine()}, {os.cpu_count()} cores"
              + (" (--quick: not for publication)" if q else ""), "",
              "| workload | implementation | M events/s | vs bare loop | check |", "|---|---|---|---|---|"]

@@ -14,6 +14,7 @@ packages=(
   python3-simpy3
   libxlsxwriter-dev libpugixml-dev libzip-dev python3-openpyxl
   chromium ffmpeg fonts-dejavu-core
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()

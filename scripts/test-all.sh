@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up, build and run every test:
-#   1. release build: C++ unit, statistical, CLI, bad-input catalogue, signal, soak, Python and
+#   1. release build: C++ unit, statistical, CLI, MPI sweep, bad-input catalogue, signal, soak, Python and
 #      notebook tests under ctest;
-#   2. ASan + UBSan build: the C++ suite, the CLI tests and the bad-input catalogue again
+#   2. ASan + UBSan build (without MPI: cli_sweep_mpi is skipped): the C++ suite, the CLI tests and the bad-input catalogue again
 #      (not the tests that time real signals or measure memory, which the sanitizers distort,
 #      nor the Python module, which is not built there);
 #   3. libFuzzer: the scenario loader fuzzed from the committed seed corpus for

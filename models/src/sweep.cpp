@@ -168,9 +168,7 @@ std::uint64_t sweep_key(const SweepSpec& spec, const std::vector<Scenario>& scen
   return h;
 }
 
-struct TaskResult {
-  std::vector<double> values;
-  std::uint64_t events = 0, fingerprint = 0;
+struct TaskResult : SweepTaskResult {
   bool done = false;
 };
 
@@ -302,28 +300,54 @@ std::vector<Scenario> sweep_scenarios(const SweepSpec& spec, const CareRunOption
   return out;
 }
 
-SweepResult run_sweep(const SweepSpec& spec, const CareRunOptions& opt, const std::string& journal_dir,
-                      const SweepProgress& progress) {
+SweepPlan plan_sweep(const SweepSpec& spec, const CareRunOptions& opt) {
   const std::vector<Scenario> scenarios = sweep_scenarios(spec, opt);
-  SweepResult result;
-  result.spec = spec;
-  result.base_text = read_text(spec.base_file);
-  result.seed = scenarios.front().seed;
-  result.replications = scenarios.front().replications;
-  const auto points = points_of(spec);
-  std::vector<std::vector<MetricId>> ids;
+  SweepPlan plan;
+  plan.spec = spec;
+  plan.base_text = read_text(spec.base_file);
+  plan.seed = scenarios.front().seed;
+  plan.replications = scenarios.front().replications;
+  plan.points = points_of(spec);
   for (const Scenario& s : scenarios) {
     validate_scenario(s);
-    ids.push_back(metric_ids(s));
+    plan.ids.push_back(metric_ids(s));
   }
-  result.metric_ids = ids.front();
-
   // Every point runs as many replications as the first, from its own seed, which is the base's
   // unless the seed itself is swept: common random numbers across points.
-  std::vector<Scenario> runs = scenarios;
-  for (Scenario& s : runs) s.replications = result.replications;
-  const std::uint64_t key = sweep_key(spec, runs, result.seed, result.replications);
-  const std::size_t total = runs.size() * result.replications;
+  plan.runs = scenarios;
+  for (Scenario& s : plan.runs) s.replications = plan.replications;
+  plan.key = sweep_key(spec, plan.runs, plan.seed, plan.replications);
+  return plan;
+}
+
+SweepTaskResult run_sweep_task(const SweepPlan& plan, std::size_t task) {
+  const std::size_t p = task / plan.replications;
+  const std::uint64_t r = task % plan.replications;
+  ReplicationOptions ro;
+  ro.episodes = ro.records = false;  // a sweep keeps figures only
+  ReplicationResult rep = run_replication(plan.runs.at(p), r, ro);
+  SweepTaskResult out;
+  out.values = std::move(rep.metric_values);
+  out.events = rep.events;
+  out.fingerprint = rep.fingerprint;
+  return out;
+}
+
+SweepResult run_sweep(const SweepSpec& spec, const CareRunOptions& opt, const std::string& journal_dir,
+                      const SweepProgress& progress) {
+  return run_sweep(plan_sweep(spec, opt), opt, journal_dir, progress);
+}
+
+SweepResult run_sweep(const SweepPlan& plan, const CareRunOptions& opt, const std::string& journal_dir,
+                      const SweepProgress& progress, const SweepExecutor& executor) {
+  SweepResult result;
+  result.spec = plan.spec;
+  result.base_text = plan.base_text;
+  result.seed = plan.seed;
+  result.replications = plan.replications;
+  result.metric_ids = plan.ids.front();
+
+  const std::size_t total = plan.tasks();
   std::vector<TaskResult> tasks(total);
   fs::path journal;
   std::size_t done = 0;
@@ -331,41 +355,46 @@ SweepResult run_sweep(const SweepSpec& spec, const CareRunOptions& opt, const st
     journal = journal_dir;
     fs::create_directories(journal);
     for (std::size_t t = 0; t < total; ++t) {
-      const std::size_t p = t / result.replications;
-      if (load_task(journal, p, t % result.replications, key, ids[p].size(), tasks[t])) ++done;
+      const std::size_t p = t / plan.replications;
+      if (load_task(journal, p, t % plan.replications, plan.key, plan.ids[p].size(), tasks[t])) ++done;
     }
   }
+  std::vector<std::size_t> todo;
+  for (std::size_t t = 0; t < total; ++t)
+    if (!tasks[t].done) todo.push_back(t);
   std::mutex mu;
   if (progress) progress(done, total);
-  const int threads = opt.threads > 0 ? static_cast<int>(opt.threads) : tbb::this_task_arena::max_concurrency();
-  tbb::task_arena arena(threads);
-  arena.execute([&] {
-    tbb::parallel_for(std::size_t{0}, total, [&](std::size_t t) {
-      if (tasks[t].done) return;
-      const std::size_t p = t / result.replications;
-      const std::uint64_t r = t % result.replications;
-      ReplicationOptions ro;
-      ro.episodes = ro.records = false;  // a sweep keeps figures only
-      ReplicationResult rep = run_replication(runs[p], r, ro);
-      TaskResult& tr = tasks[t];
-      tr.values = std::move(rep.metric_values);
-      tr.events = rep.events;
-      tr.fingerprint = rep.fingerprint;
-      tr.done = true;
-      if (!journal.empty()) save_task(journal, p, r, key, tr);
-      std::lock_guard<std::mutex> lock(mu);
-      ++done;
-      if (progress) progress(done, total);
+  const SweepTaskDone finished = [&](std::size_t t, SweepTaskResult&& r) {
+    TaskResult& tr = tasks.at(t);
+    if (r.values.size() != plan.ids[t / plan.replications].size())
+      throw std::runtime_error("sweep task " + std::to_string(t) + " returned " + std::to_string(r.values.size()) +
+                               " figures, expected " + std::to_string(plan.ids[t / plan.replications].size()));
+    static_cast<SweepTaskResult&>(tr) = std::move(r);
+    if (!journal.empty()) save_task(journal, t / plan.replications, t % plan.replications, plan.key, tr);
+    std::lock_guard<std::mutex> lock(mu);
+    tr.done = true;
+    ++done;
+    if (progress) progress(done, total);
+  };
+  if (executor) {
+    executor(plan, todo, finished);
+  } else {
+    const int threads = opt.threads > 0 ? static_cast<int>(opt.threads) : tbb::this_task_arena::max_concurrency();
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      tbb::parallel_for(std::size_t{0}, todo.size(), [&](std::size_t i) { finished(todo[i], run_sweep_task(plan, todo[i])); });
     });
-  });
+  }
+  for (std::size_t t = 0; t < total; ++t)
+    if (!tasks[t].done) throw std::runtime_error("sweep task " + std::to_string(t) + " was never computed");
 
-  for (std::size_t p = 0; p < runs.size(); ++p) {
+  for (std::size_t p = 0; p < plan.runs.size(); ++p) {
     SweepPoint point;
-    point.values = points[p];
-    point.scenario_name = runs[p].name;
-    point.run.metric_ids = ids[p];
-    for (std::uint64_t r = 0; r < result.replications; ++r) {
-      TaskResult& tr = tasks[p * result.replications + r];
+    point.values = plan.points[p];
+    point.scenario_name = plan.runs[p].name;
+    point.run.metric_ids = plan.ids[p];
+    for (std::uint64_t r = 0; r < plan.replications; ++r) {
+      TaskResult& tr = tasks[p * plan.replications + r];
       ReplicationResult rep;
       rep.replication = r;
       rep.events = tr.events;

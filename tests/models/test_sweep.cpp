@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "careflow/models/sweep.hpp"
 
@@ -98,4 +99,24 @@ TEST_CASE("an interrupted sweep resumes from its journal without recomputing", "
   other.parameters[0].values = {"4", "5"};
   CHECK_THROWS_WITH(run_sweep(other, small(2), journal.string()), Catch::Contains("different sweep"));
   fs::remove_all(journal);
+}
+
+TEST_CASE("a sweep executor may compute the tasks in any order, elsewhere, with the same result", "[sweep][executor]") {
+  const SweepResult threads = run_sweep(jackson_sweep(), small(2));
+  const SweepPlan plan = plan_sweep(jackson_sweep(), small(1));
+  REQUIRE(plan.tasks() == 12);
+  std::vector<std::size_t> seen;
+  // As the MPI executor does: tasks computed out of order and handed back one at a time.
+  const SweepExecutor backwards = [&](const SweepPlan& p, const std::vector<std::size_t>& todo, const SweepTaskDone& done) {
+    for (auto it = todo.rbegin(); it != todo.rend(); ++it) {
+      seen.push_back(*it);
+      done(*it, run_sweep_task(p, *it));
+    }
+  };
+  const SweepResult out = run_sweep(plan, small(1), "", {}, backwards);
+  CHECK(seen.size() == 12);
+  same(threads, out);
+  // An executor that leaves a task undone is an error, not a file with a hole.
+  const SweepExecutor lazy = [](const SweepPlan&, const std::vector<std::size_t>&, const SweepTaskDone&) {};
+  CHECK_THROWS_WITH(run_sweep(plan, small(1), "", {}, lazy), Catch::Contains("never computed"));
 }

@@ -56,10 +56,44 @@ std::vector<Scenario> sweep_scenarios(const SweepSpec& spec, const CareRunOption
 /// numbers done and total.
 using SweepProgress = std::function<void(std::size_t done, std::size_t total)>;
 
+/// What a sweep keeps of one finished (point, replication).
+struct SweepTaskResult {
+  std::vector<double> values;  // metric_values
+  std::uint64_t events = 0, fingerprint = 0;
+};
+
+/// Everything a sweep needs before it runs: the scenario of each point (every one with the first
+/// point's number of replications), loaded and validated. Task t is point t / replications,
+/// replication t % replications. Throws ScenarioError / std::invalid_argument for bad input, so
+/// a distributed sweep can refuse it before any work.
+struct SweepPlan {
+  SweepSpec spec;
+  std::string base_text;
+  std::vector<std::vector<std::string>> points;  // the values of each point
+  std::vector<Scenario> runs;                    // one per point
+  std::vector<std::vector<MetricId>> ids;        // of each point
+  std::uint64_t seed = 0, replications = 0;
+  std::uint64_t key = 0;  // identifies the sweep in its journal
+  std::size_t tasks() const { return runs.size() * replications; }
+};
+SweepPlan plan_sweep(const SweepSpec& spec, const CareRunOptions& opt);
+
+/// Computes one task of the plan (deterministic: the same on any thread, process or machine).
+SweepTaskResult run_sweep_task(const SweepPlan& plan, std::size_t task);
+
+/// Called once for each finished task, from any thread (it is thread-safe).
+using SweepTaskDone = std::function<void(std::size_t task, SweepTaskResult&& result)>;
+/// Computes the tasks listed in `todo` (those not in the journal) and reports each with `done`;
+/// returns when all are done, or throws. The default runs them on `threads` threads here; the
+/// command line's MPI executor hands them out to ranks.
+using SweepExecutor = std::function<void(const SweepPlan& plan, const std::vector<std::size_t>& todo, const SweepTaskDone& done)>;
+
 /// Runs the sweep. With a journal directory, each finished (point, replication) is saved there
 /// at once, and those already saved are loaded instead of recomputed (resume). The result is the
-/// same whether or not the sweep was interrupted, and whatever the thread count.
+/// same whether or not the sweep was interrupted, and whatever the thread count (or executor).
 SweepResult run_sweep(const SweepSpec& spec, const CareRunOptions& opt, const std::string& journal_dir = "",
                       const SweepProgress& progress = {});
+SweepResult run_sweep(const SweepPlan& plan, const CareRunOptions& opt, const std::string& journal_dir,
+                      const SweepProgress& progress, const SweepExecutor& executor = {});
 
 }  // namespace careflow::models
