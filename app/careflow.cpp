@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +33,9 @@
 #include "careflow/sheets/scenario_workbook.hpp"
 #include "careflow/sheets/xlsx.hpp"
 #ifdef CAREFLOW_WITH_MPI
+#include <mpi.h>
+
+#include "mpi_run.hpp"
 #include "mpi_sweep.hpp"
 #endif
 
@@ -233,20 +237,36 @@ void check_memory(const models::Scenario& s, const models::CareRunOptions& opt, 
                                          : static_cast<double>(std::max(1u, std::thread::hardware_concurrency()));
   const double reps = static_cast<double>(s.replications);
   const double at_once = std::min(std::max(1.0, threads / std::max(1u, opt.site_threads)), reps);
-  const double need = at_once * e.working_bytes + (all_episodes ? reps : 1.0) * e.episode_bytes;
+  // Episode records: replication 0's (every replication's with --all-episodes), none with --no-records.
+  const double episodes = !opt.records ? 0.0 : (all_episodes ? reps : 1.0) * e.episode_bytes;
+  const double need = at_once * e.working_bytes + episodes;
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
   if (pages <= 0 || page <= 0) return;  // unknown: nothing to compare with
   const double have = static_cast<double>(pages) * static_cast<double>(page);
   if (need <= 0.8 * have) return;
   throw BadInput(fmt::format(
-      "{}: this run needs about {} of memory ({:.3g} service visits per replication over {} years, {} replication(s) "
-      "at once{}), more than this machine can give ({} in all); run fewer replications at once (--threads), a shorter "
-      "horizon (--years) or fewer replications",
+      "{}: this run needs about {} of memory ({:.3g} service visits per replication over {} years, {:.3g} people in "
+      "the system at once, {} replication(s) at once{}), more than this machine can give ({} in all); run fewer "
+      "replications at once (--threads), a shorter horizon (--years), fewer replications{}",
       s.source_file.empty() ? models::kDefaultScenarioName : s.source_file, models::describe_bytes(need), e.service_visits,
-      s.horizon_years, at_once, all_episodes ? ", every replication keeping its episodes" : "", models::describe_bytes(have)));
+      s.horizon_years, e.people, at_once, all_episodes ? ", every replication keeping its episodes" : "",
+      models::describe_bytes(have), opt.records ? ", or keep no records (--no-records)" : ""));
 }
 
-int run(const RunArgs& a) {
+// The scenario and options of `careflow run` (the same on every MPI rank).
+std::pair<models::Scenario, models::CareRunOptions> run_setup(const RunArgs& a) {
+  const models::Scenario loaded = load(a.scenario, a.transforms);
+  models::Scenario s = models::apply_options(loaded, a.options);
+  if (a.tracked_people >= 0) s.tracked_people = static_cast<std::uint32_t>(a.tracked_people);
+  models::CareRunOptions opt = a.options;
+  opt.episodes_all_replications = a.all_episodes;
+  opt.records = !a.no_records;
+  return {s, opt};
+}
+
+using Simulate = std::function<models::RunResult(const models::Scenario&, const models::CareRunOptions&)>;
+
+int run_here(const RunArgs& a, const Simulate& simulate) {
   check_table_outputs(a.xlsx, a.csv_dir);
   if (!a.out.empty()) {
     try {
@@ -255,15 +275,10 @@ int run(const RunArgs& a) {
       throw BadInput(e.what());
     }
   }
-  const models::Scenario loaded = load(a.scenario, a.transforms);
-  models::Scenario s = models::apply_options(loaded, a.options);
-  if (a.tracked_people >= 0) s.tracked_people = static_cast<std::uint32_t>(a.tracked_people);
+  auto [s, opt] = run_setup(a);
   print_warnings(models::validate_scenario(s));
-  check_memory(s, a.options, a.all_episodes);
-  models::CareRunOptions opt = a.options;
-  opt.episodes_all_replications = a.all_episodes;
-  opt.records = !a.no_records;
-  models::RunResult result = models::run_scenario(s, opt);
+  check_memory(s, opt, a.all_episodes);
+  models::RunResult result = simulate(s, opt);
   models::Scenario used = s;
   if (a.advise || a.use_advice) {
     const models::Advice advice = models::advise(result, a.advice_metric, a.precision);
@@ -292,6 +307,61 @@ int run(const RunArgs& a) {
   }
   write_tables(careflow::sheets::run_tables(used, result), a.xlsx, a.csv_dir, a.quiet || a.json);
   return 0;
+}
+
+#ifdef CAREFLOW_WITH_MPI
+int exit_status_of(const std::exception_ptr& e);
+
+// `mpirun -np N careflow run REGION.yaml`: each replication's sites spread over the ranks (the
+// MPI executor). Rank 0 checks everything first (bad input: every rank exits 2, rank 0 says
+// why), then every rank joins the run; rank 0 prints and writes the results as one process
+// would. A rank that fails aborts the job (mpirun exits non-zero) before any file is written.
+int run_mpi(const RunArgs& a) {
+  const careflow::app::MpiSession& mpi = careflow::app::mpi_session();
+  auto fail_job = [&](const std::exception& e) {
+    fmt::print(stderr, "careflow: run failed: rank {} of {}: {}\n", mpi.rank(), mpi.size(), e.what());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  };
+  if (mpi.rank() == 0) {
+    bool joined = false;
+    const Simulate simulate = [&](const models::Scenario& s, const models::CareRunOptions& opt) {
+      if (s.site_count() < 2)
+        throw BadInput("careflow run over MPI ranks spreads a scenario's sites (region:) over the ranks; this scenario has "
+                       "one site: run it without mpirun (replications run in parallel on threads), or sweep it over ranks");
+      if (a.use_advice) throw BadInput("--use-advice runs the scenario twice; over MPI ranks, run it without it");
+      joined = true;
+      careflow::app::broadcast_status(0);
+      try {
+        return careflow::app::run_over_ranks(s, opt, mpi);
+      } catch (const std::exception& e) {
+        fail_job(e);
+        throw;
+      }
+    };
+    try {
+      return run_here(a, simulate);
+    } catch (...) {
+      if (!joined) careflow::app::broadcast_status(exit_status_of(std::current_exception()));
+      throw;
+    }
+  }
+  if (const int status = careflow::app::broadcast_status(0); status != 0) return status;
+  try {
+    const auto [s, opt] = run_setup(a);
+    careflow::app::run_over_ranks(s, opt, mpi);
+  } catch (const std::exception& e) {
+    fail_job(e);
+  }
+  return 0;
+}
+#endif
+
+int run(const RunArgs& a) {
+#ifdef CAREFLOW_WITH_MPI
+  if (careflow::app::launched_by_mpi() && careflow::app::launch_size() > 1) return run_mpi(a);
+#endif
+  return run_here(a, [](const models::Scenario& s, const models::CareRunOptions& opt) { return models::run_scenario(s, opt); });
 }
 
 struct CompareArgs {
@@ -895,9 +965,9 @@ int main(int argc, char** argv) {
   const auto dispatch = [&]() -> int {
     try {
 #ifdef CAREFLOW_WITH_MPI
-      if (!sweep_cmd->parsed() && careflow::app::launch_size() > 1) {
+      if (!sweep_cmd->parsed() && !run_cmd->parsed() && careflow::app::launch_size() > 1) {
         if (careflow::app::launch_rank() != 0) return 2;
-        throw BadInput("only `careflow sweep` runs over MPI ranks; run the other commands without mpirun (or with -np 1)");
+        throw BadInput("only `careflow run` and `careflow sweep` run over MPI ranks; run the other commands without mpirun (or with -np 1)");
       }
 #endif
       if (run_cmd->parsed()) return run(ra);

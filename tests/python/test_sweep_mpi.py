@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import mpi_launch
+
 CAREFLOW = os.environ.get("CAREFLOW_BIN")
 MPIEXEC = os.environ.get("CAREFLOW_MPIEXEC")
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,25 +23,12 @@ ARGS = ["sweep", str(ROOT / "scenarios/default.yaml"), "--set", "services[early_
 TOTAL = 12
 
 
-def mpi_env(**extra):
-    env = dict(os.environ)
-    # Open MPI in a container, quietly: allowed as root (CI runs as root), shared memory only, no
-    # single-copy mechanism (needs ptrace rights containers often lack), no UCX (its device probing
-    # costs about a second at start-up and there is no network to use), no binding to cores.
-    env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
-                "OMPI_MCA_btl": "self,vader", "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
-                "OMPI_MCA_pml": "ob1", "OMPI_MCA_osc": "^ucx",
-                "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_MCA_hwloc_base_binding_policy": "none"})
-    env.update(extra)
-    return env
-
-
 def mpirun(n):
-    return [MPIEXEC, "-np", str(n), "--oversubscribe"]
+    return mpi_launch.mpirun(MPIEXEC, n)
 
 
 def run(cmd, **extra):
-    return subprocess.run(cmd, capture_output=True, text=True, env=mpi_env(**extra), timeout=300)
+    return subprocess.run(cmd, capture_output=True, text=True, env=mpi_launch.mpi_env(**extra), timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +61,7 @@ def test_killed_mpi_sweep_resumes_to_the_same_bytes(tmp_path, sequential, sig):
     out = tmp_path / "sweep.h5"
     journal = Path(str(out) + ".journal")
     proc = subprocess.Popen([*mpirun(2), CAREFLOW, *ARGS, "--out", str(out)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=mpi_env(), start_new_session=True)
+                            stderr=subprocess.DEVNULL, env=mpi_launch.mpi_env(), start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline and not (journal.exists() and any(journal.glob("*.bin"))):
         time.sleep(0.05)
