@@ -200,7 +200,32 @@ struct Totals {
   double one_off = 0;  // one-off costs (e.g. restructuring), booked to agencies, not to services
   std::vector<double> spend_by_year;
   std::uint64_t transfers_out = 0, transfers_in = 0;  // people moved to / from other sites
+
+  // Calls f on every field, of one Totals or side by side of several (merging sites, bytes).
+  template <class F, class... T>
+  static void each(F&& f, T&... t) {
+    f(t.entered...), f(t.exited...), f(t.entered_after_warmup...), f(t.step_ups...), f(t.step_downs...);
+    f(t.specialist_days...), f(t.referrals...), f(t.rereferrals...), f(t.assessments_done...);
+    f(t.assessments_on_time...), f(t.assessment_days...), f(t.packages...), f(t.packages_on_time...);
+    f(t.package_days...), f(t.follow_ups...), f(t.at_home...), f(t.assessments_started...), f(t.pathway_days...);
+    f(t.self_funded...), f(t.discounted...), f(t.one_off...), f(t.spend_by_year...), f(t.transfers_out...);
+    f(t.transfers_in...);
+  }
 };
+
+// Adds one site's total into another's.
+void add_into(std::uint64_t& a, std::uint64_t b) { a += b; }
+void add_into(double& a, double b) { a += b; }
+void add_into(Tally& a, const Tally& b) { a.merge(b); }
+void add_into(std::vector<double>& a, const std::vector<double>& b) {
+  for (std::size_t k = 0; k < a.size() && k < b.size(); ++k) a[k] += b[k];
+}
+template <class T>
+void write_field(ByteWriter& w, const T& x) { w.pod(x); }
+void write_field(ByteWriter& w, const std::vector<double>& x) { w.pods(x); }
+template <class T>
+void read_field(ByteReader& r, T& x) { x = r.pod<T>(); }
+void read_field(ByteReader& r, std::vector<double>& x) { x = r.pods<double>(); }
 
 // Whole or part years after the warm-up; the last one may be short.
 std::size_t appraisal_years(const Scenario& s) {
@@ -1329,38 +1354,11 @@ void CareLp::absorb(CareLp& o) {
     if (o.hosted(static_cast<int>(sv))) res_figs_[sv] = o.res_figs_[sv];
     delayed_[sv].merge(o.delayed_[sv], end_);
   }
-  auto add = [](std::vector<double>& x, const std::vector<double>& y) {
-    for (std::size_t k = 0; k < x.size() && k < y.size(); ++k) x[k] += y[k];
-  };
+  auto add = [](auto& x, const auto& y) { add_into(x, y); };
   add(agency_spend_, o.agency_spend_);
   add(pot_spend_, o.pot_spend_);
   add(tier_spend_, o.tier_spend_);
-  Totals& t = totals_;
-  const Totals& u = o.totals_;
-  t.entered += u.entered;
-  t.exited += u.exited;
-  t.entered_after_warmup += u.entered_after_warmup;
-  t.step_ups += u.step_ups;
-  t.step_downs += u.step_downs;
-  t.specialist_days.merge(u.specialist_days);
-  t.referrals += u.referrals;
-  t.rereferrals += u.rereferrals;
-  t.assessments_done += u.assessments_done;
-  t.assessments_on_time += u.assessments_on_time;
-  t.assessment_days.merge(u.assessment_days);
-  t.packages += u.packages;
-  t.packages_on_time += u.packages_on_time;
-  t.package_days.merge(u.package_days);
-  t.follow_ups += u.follow_ups;
-  t.at_home += u.at_home;
-  t.assessments_started += u.assessments_started;
-  t.pathway_days.merge(u.pathway_days);
-  t.self_funded += u.self_funded;
-  t.discounted += u.discounted;
-  t.one_off += u.one_off;
-  add(t.spend_by_year, u.spend_by_year);
-  t.transfers_out += u.transfers_out;
-  t.transfers_in += u.transfers_in;
+  Totals::each(add, totals_, o.totals_);
   ReplicationResult& r = o.out_;
   out_.invariant_checks += r.invariant_checks;
   out_.episodes.insert(out_.episodes.end(), r.episodes.begin(), r.episodes.end());
@@ -1388,14 +1386,7 @@ void CareLp::save_figures(std::vector<char>& out) const {
   w.pods(agency_spend_);
   w.pods(pot_spend_);
   w.pods(tier_spend_);
-  const Totals& t = totals_;
-  for (std::uint64_t x : {t.entered, t.exited, t.entered_after_warmup, t.step_ups, t.step_downs, t.referrals, t.rereferrals,
-                          t.assessments_done, t.assessments_on_time, t.packages, t.packages_on_time, t.follow_ups, t.at_home,
-                          t.assessments_started, t.transfers_out, t.transfers_in})
-    w.pod(x);
-  for (const Tally* x : {&t.specialist_days, &t.assessment_days, &t.package_days, &t.pathway_days}) w.pod(*x);
-  for (double x : {t.self_funded, t.discounted, t.one_off}) w.pod(x);
-  w.pods(t.spend_by_year);
+  Totals::each([&](const auto& x) { write_field(w, x); }, totals_);
   w.pod<std::uint64_t>(person_records());
   const ReplicationResult& r = out_;
   w.pod(r.invariant_checks);
@@ -1430,14 +1421,7 @@ void CareLp::load_figures(const std::vector<char>& in) {
   agency_spend_ = r.pods<double>();
   pot_spend_ = r.pods<double>();
   tier_spend_ = r.pods<double>();
-  Totals& t = totals_;
-  for (std::uint64_t* x : {&t.entered, &t.exited, &t.entered_after_warmup, &t.step_ups, &t.step_downs, &t.referrals,
-                           &t.rereferrals, &t.assessments_done, &t.assessments_on_time, &t.packages, &t.packages_on_time,
-                           &t.follow_ups, &t.at_home, &t.assessments_started, &t.transfers_out, &t.transfers_in})
-    *x = r.pod<std::uint64_t>();
-  for (Tally* x : {&t.specialist_days, &t.assessment_days, &t.package_days, &t.pathway_days}) *x = r.pod<Tally>();
-  for (double* x : {&t.self_funded, &t.discounted, &t.one_off}) *x = r.pod<double>();
-  t.spend_by_year = r.pods<double>();
+  Totals::each([&](auto& x) { read_field(r, x); }, totals_);
   loaded_records_ = r.pod<std::uint64_t>();
   ReplicationResult& o = out_;
   o.invariant_checks = r.pod<std::uint64_t>();
