@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-build/tsan-parallel}"
 mkdir -p "$out"
-engine_sources=$(ls engine/src/*.cpp | grep -v worker_team.cpp)
+engine_sources=$(ls engine/src/*.cpp | grep -v -e worker_team.cpp -e mpi_executor.cpp)
 g++ -std=c++20 -O1 -g -fsanitize=thread -Iengine/include -Ibench -Itests \
   tests/main.cpp tests/engine/test_parallel_executor.cpp tests/tsan/worker_team_threads.cpp $engine_sources \
   -o "$out/parallel_tests"
