@@ -127,10 +127,7 @@ RunStats MpiExecutor::run(SimTime until) {
   attach_out_.assign(static_cast<std::size_t>(ranks_), {});
   windows_ = 0;
   Context ctx;
-  ctx.lp_count_ = n;
-  ctx.lookahead_ = lookahead;
-  ctx.seed_ = sim_.seed();
-  ctx.replication_ = sim_.replication();
+  ctx.bind(sim_);
   ctx.outbox_ = &local_;
   ctx.attach_out_ = &attach_local_;
   ctx.attach_in_ = &attachments_;
@@ -173,12 +170,7 @@ RunStats MpiExecutor::run(SimTime until) {
       const Event& e = fes_.top();
       if (!(e.time < bound) || e.time > until) break;
       LpSlot& slot = slots_[e.target];
-      ctx.now_ = e.time;
-      ctx.self_ = e.target;
-      ctx.seq_ = &slot.seq;
-      ctx.stamp_ = e.stamp;
-      slot.hash = mix_event(slot.hash, e);
-      slot.lp->on_event(ctx, e);
+      ctx.deliver(*slot.lp, slot.seq, slot.hash, e);
       ++events;
       last = e.time;
       route(ctx);

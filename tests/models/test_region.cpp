@@ -34,6 +34,18 @@ Scenario small_region() {
   return apply_options(s, o);
 }
 
+CareRunOptions one_replication(double years, double scale) {
+  CareRunOptions o;
+  o.horizon_years = years;
+  o.replications = 1;
+  o.scale = scale;
+  return o;
+}
+
+Scenario default_council(const CareRunOptions& o) {
+  return apply_options(parse_scenario(default_scenario_yaml(), kDefaultScenarioName), o);
+}
+
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 void check_same(const ReplicationResult& a, const ReplicationResult& b) {
@@ -117,11 +129,8 @@ TEST_CASE("a council in a region that shares nothing is exactly the council on i
   // Site 0: the default council. Site 1: a copy of it (its own cohorts and services) that no one
   // from site 0 ever reaches. Site 0's people draw the same random numbers, in the same order,
   // as in the lone council's run, so every figure of its services is the same to the bit.
-  CareRunOptions o;
-  o.horizon_years = 7;
-  o.replications = 1;
-  o.scale = 0.2;
-  const Scenario lone = apply_options(parse_scenario(default_scenario_yaml(), kDefaultScenarioName), o);
+  const CareRunOptions o = one_replication(7, 0.2);
+  const Scenario lone = default_council(o);
   Scenario two = lone;
   const int ns = static_cast<int>(lone.services.size()), nc = static_cast<int>(lone.cohorts.size());
   auto shift = [&](int sv) { return sv >= 0 ? sv + ns : sv; };
@@ -181,11 +190,7 @@ TEST_CASE("a council in a region that shares nothing is exactly the council on i
 }
 
 TEST_CASE("a one-site region is the scenario without a region", "[care][region]") {
-  CareRunOptions o;
-  o.horizon_years = 6;
-  o.replications = 1;
-  o.scale = 0.1;
-  const Scenario plain = apply_options(parse_scenario(default_scenario_yaml(), kDefaultScenarioName), o);
+  const Scenario plain = default_council(one_replication(6, 0.1));
   Scenario one = plain;
   one.sites = {"everything"};
   const auto a = run_replication(plain, 0), b = run_replication(one, 0);

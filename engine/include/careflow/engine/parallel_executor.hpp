@@ -87,10 +87,7 @@ class ParallelExecutor {
       Partition& part = parts_[p];
       part.fes.clear();
       Context& ctx = part.ctx;
-      ctx.lp_count_ = n;
-      ctx.lookahead_ = lookahead;
-      ctx.seed_ = sim_.seed();
-      ctx.replication_ = sim_.replication();
+      ctx.bind(sim_);
       ctx.outbox_ = &part.local;
       ctx.attach_out_ = &part.attach_local;
       ctx.attach_in_ = &part.attachments;
@@ -103,10 +100,7 @@ class ParallelExecutor {
     // Start every LP in LP order, on this thread, as the sequential executor does.
     {
       Context ctx;
-      ctx.lp_count_ = n;
-      ctx.lookahead_ = lookahead;
-      ctx.seed_ = sim_.seed();
-      ctx.replication_ = sim_.replication();
+      ctx.bind(sim_);
       std::vector<Event> started;
       std::vector<OutgoingAttachment> attached;
       ctx.outbox_ = &started;
@@ -167,10 +161,7 @@ class ParallelExecutor {
     }
     stats.end_time = until < kForever ? until : last;
     Context ctx;
-    ctx.lp_count_ = n;
-    ctx.lookahead_ = lookahead;
-    ctx.seed_ = sim_.seed();
-    ctx.replication_ = sim_.replication();
+    ctx.bind(sim_);
     ctx.now_ = stats.end_time;
     std::vector<Event> dropped;  // events scheduled while finishing are never processed
     std::vector<OutgoingAttachment> dropped_attachments;
@@ -249,12 +240,7 @@ class ParallelExecutor {
       const Event& e = fes.top();
       if (!(e.time < bound) || e.time > until) break;
       LpSlot& slot = part.slots[contiguous_ ? e.target - part.first : local_index_[e.target]];
-      ctx.now_ = e.time;
-      ctx.self_ = e.target;
-      ctx.seq_ = &slot.seq;
-      ctx.stamp_ = e.stamp;
-      slot.hash = mix_event(slot.hash, e);
-      slot.lp->on_event(ctx, e);
+      ctx.deliver(*slot.lp, slot.seq, slot.hash, e);
       ++part.events;
       if (!part.attach_local.empty()) {
         for (OutgoingAttachment& a : part.attach_local) {

@@ -35,6 +35,9 @@ struct OutgoingAttachment {
 };
 using AttachmentStore = std::unordered_map<std::uint64_t, Attachment>;
 
+class LogicalProcess;
+class Simulation;
+
 /// What a logical process may do while handling an event: read the clock, draw from keyed
 /// random streams, and schedule events for itself or send messages to other LPs.
 /// The same Context serves every executor, so models never see threads or ranks.
@@ -103,6 +106,11 @@ class Context {
   friend class ParallelExecutor;
   friend class ExecutorAccess;
   friend class MpiExecutor;
+
+  // For executors: a context for `sim`'s run (LP count, lookahead, seed, replication).
+  void bind(const Simulation& sim) noexcept;
+  // For executors: LP e.target (`lp`, with its sequence counter and hash) handles e at e.time.
+  void deliver(LogicalProcess& lp, std::uint64_t& seq, std::uint64_t& hash, const Event& e);
 
   void emit(LpId target, SimTime delay, std::uint32_t kind, std::uint64_t payload, std::int16_t priority) {
     emit_at(target, now_ + delay, kind, payload, priority);
@@ -176,6 +184,13 @@ class Simulation {
   std::vector<std::unique_ptr<LogicalProcess>> lps_;
 };
 
+inline void Context::bind(const Simulation& sim) noexcept {
+  lp_count_ = static_cast<LpId>(sim.lp_count());
+  lookahead_ = sim.lookahead();
+  seed_ = sim.seed();
+  replication_ = sim.replication();
+}
+
 /// What a run did. The fingerprint hashes every LP's event stream in its processing order,
 /// combined in LP order, so it is the same for any executor, partitioning or thread count.
 struct RunStats {
@@ -201,6 +216,15 @@ inline std::uint64_t mix_event(std::uint64_t h, const Event& e) noexcept {
   return step(h, e.payload);
 }
 
+inline void Context::deliver(LogicalProcess& lp, std::uint64_t& seq, std::uint64_t& hash, const Event& e) {
+  now_ = e.time;
+  self_ = e.target;
+  seq_ = &seq;
+  stamp_ = e.stamp;
+  hash = mix_event(hash, e);
+  lp.on_event(*this, e);
+}
+
 /// Combine per-LP hashes into one run fingerprint (splitmix64 finaliser per LP).
 std::uint64_t combine_fingerprint(const std::vector<std::uint64_t>& lp_hashes) noexcept;
 
@@ -222,10 +246,7 @@ class SequentialExecutor {
     slots_.assign(n, LpSlot{});
     fes_.clear();
     Context ctx;
-    ctx.lp_count_ = n;
-    ctx.lookahead_ = sim_.lookahead();
-    ctx.seed_ = sim_.seed();
-    ctx.replication_ = sim_.replication();
+    ctx.bind(sim_);
     ctx.outbox_ = &outbox_;
     attachments_.clear();
     attach_out_.clear();
@@ -245,12 +266,7 @@ class SequentialExecutor {
       const Event& e = fes_.top();
       if (e.time > until) break;
       LpSlot& slot = slots_[e.target];
-      ctx.now_ = e.time;
-      ctx.self_ = e.target;
-      ctx.seq_ = &slot.seq;
-      ctx.stamp_ = e.stamp;
-      slot.hash = mix_event(slot.hash, e);
-      slot.lp->on_event(ctx, e);
+      ctx.deliver(*slot.lp, slot.seq, slot.hash, e);
       ++stats.events;
       if (!attach_out_.empty()) keep_attachments();
       // Hold operation: the first new event replaces the one just handled (one sift, not two).
