@@ -178,7 +178,8 @@ void print_summary(const models::Scenario& s, const models::RunResult& r) {
                ci_text(find("waits", "median_wait_days", sv.name)->ci, 1), ci_text(find("waits", "p90_wait_days", sv.name)->ci, 1),
                ci_text(find("waits", "p95_wait_days", sv.name)->ci, 1), util ? number(util->ci.mean, 2) : "–");
   }
-  for (const char* tier : {"mainstream", "intermediate", "specialist", "acute"}) {
+  for (const auto& term : models::kTiers) {
+    const std::string tier(term.name);
     const auto* m = find("waits", "mean_wait_days", std::string("tier:") + tier);
     const auto* p90 = find("waits", "p90_wait_days", std::string("tier:") + tier);
     if (m && !std::isnan(m->ci.mean))

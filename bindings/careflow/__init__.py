@@ -34,7 +34,7 @@ ScenarioError.__doc__ = """Raised for a bad scenario (a ``ValueError``). Attribu
 (1-based; 0 when unknown) and ``field`` (e.g. ``services[front_door].capacity``); the message says
 what was expected and what was found."""
 
-_TIERS = ["mainstream", "intermediate", "specialist", "acute"]
+_TIERS = _core.vocabulary()["tiers"]  # models/vocabulary.hpp
 
 
 class Scenario:

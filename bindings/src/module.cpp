@@ -31,13 +31,47 @@ py::array_t<T> array(const std::vector<T>& v) {
   return a;
 }
 
-template <class Rec, class F>
-auto column(const std::vector<const Rec*>& rows, F f) {
-  using T = decltype(f(*rows.front()));
+// One column of records as a vector of its stored type.
+template <class T, class R>
+std::vector<T> column_values(const std::vector<const R*>& rows, const models::Column<R>& c) {
   std::vector<T> out;
   out.reserve(rows.size());
-  for (const Rec* r : rows) out.push_back(f(*r));
+  for (const R* x : rows)
+    models::visit_column(c, *x, [&](const auto& v) {
+      if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, T>) out.push_back(v);
+    });
   return out;
+}
+
+// A record type of every replication that kept it: one array per column of its column table
+// (models/records.hpp), plus the replication.
+template <class R>
+py::dict records_of(const models::RunResult& r, std::vector<R> models::ReplicationResult::*member) {
+  std::vector<const R*> rows;
+  std::vector<std::uint64_t> replication;
+  for (const auto& rep : r.replications)
+    for (const R& x : rep.*member) {
+      rows.push_back(&x);
+      replication.push_back(rep.replication);
+    }
+  py::dict d;
+  d["replication"] = array(replication);
+  for (const models::Column<R>& c : models::RecordTable<R>::columns) {
+    const py::str key(std::string(c.name));
+    switch (c.type()) {
+      case models::ColumnType::U64: d[key] = array(column_values<std::uint64_t>(rows, c)); break;
+      case models::ColumnType::I32: d[key] = array(column_values<std::int32_t>(rows, c)); break;
+      case models::ColumnType::F64: d[key] = array(column_values<double>(rows, c)); break;
+      case models::ColumnType::Text: d[key] = column_values<std::string>(rows, c); break;
+    }
+  }
+  return d;
+}
+
+// A vocabulary as a list of names, in table order.
+template <class E>
+std::vector<std::string> names() {
+  return models::term_names<E>();
 }
 
 models::CareRunOptions options(std::uint64_t replications, std::uint64_t seed, double years, unsigned threads, bool all) {
@@ -89,81 +123,29 @@ py::dict data_of(const RunHandle& h) {
   d["events"] = array(ev);
 
   // Records of every replication that kept them, with the replication as a column.
-  std::vector<const models::EpisodeRecord*> eps;
-  std::vector<std::uint64_t> ep_rep;
-  std::vector<const models::DelayRecord*> dls;
-  std::vector<std::uint64_t> dl_rep;
-  std::vector<const models::StepChangeRecord*> scs;
-  std::vector<std::uint64_t> sc_rep;
-  for (const auto& rep : r.replications) {
-    for (const auto& e : rep.episodes) {
-      eps.push_back(&e);
-      ep_rep.push_back(rep.replication);
-    }
-    for (const auto& e : rep.delays) {
-      dls.push_back(&e);
-      dl_rep.push_back(rep.replication);
-    }
-    for (const auto& e : rep.step_changes) {
-      scs.push_back(&e);
-      sc_rep.push_back(rep.replication);
-    }
-  }
-  using E = models::EpisodeRecord;
-  py::dict e;
-  e["replication"] = array(ep_rep);
-  e["person"] = array(column(eps, [](const E& x) { return x.person; }));
-  e["cohort"] = array(column(eps, [](const E& x) { return x.cohort; }));
-  e["service"] = array(column(eps, [](const E& x) { return x.service; }));
-  e["referred"] = array(column(eps, [](const E& x) { return x.referred; }));
-  e["started"] = array(column(eps, [](const E& x) { return x.started; }));
-  e["ended"] = array(column(eps, [](const E& x) { return x.ended; }));
-  e["wait"] = array(column(eps, [](const E& x) { return x.wait; }));
-  e["cost"] = array(column(eps, [](const E& x) { return x.cost; }));
-  e["outcome"] = array(column(eps, [](const E& x) { return x.outcome; }));
-  e["unit"] = array(column(eps, [](const E& x) { return x.unit; }));
-  e["need_at_start"] = array(column(eps, [](const E& x) { return x.need_at_start; }));
-  e["need_at_end"] = array(column(eps, [](const E& x) { return x.need_at_end; }));
-  d["episodes"] = e;
-  using D = models::DelayRecord;
-  py::dict dl;
-  dl["replication"] = array(dl_rep);
-  dl["person"] = array(column(dls, [](const D& x) { return x.person; }));
-  dl["hospital"] = array(column(dls, [](const D& x) { return x.hospital; }));
-  dl["waiting_for"] = array(column(dls, [](const D& x) { return x.waiting_for; }));
-  dl["reason"] = column(dls, [](const D& x) { return x.reason; });
-  dl["start"] = array(column(dls, [](const D& x) { return x.start; }));
-  dl["end"] = array(column(dls, [](const D& x) { return x.end; }));
-  d["delays"] = dl;
-  using S = models::StepChangeRecord;
-  py::dict sc;
-  sc["replication"] = array(sc_rep);
-  sc["person"] = array(column(scs, [](const S& x) { return x.person; }));
-  sc["time"] = array(column(scs, [](const S& x) { return x.time; }));
-  sc["from_service"] = array(column(scs, [](const S& x) { return x.from_service; }));
-  sc["to_service"] = array(column(scs, [](const S& x) { return x.to_service; }));
-  sc["direction"] = array(column(scs, [](const S& x) { return x.direction; }));
-  d["step_changes"] = sc;
+  d["episodes"] = records_of(r, &models::ReplicationResult::episodes);
+  d["delays"] = records_of(r, &models::ReplicationResult::delays);
+  d["step_changes"] = records_of(r, &models::ReplicationResult::step_changes);
+  d["tracks"] = records_of(r, &models::ReplicationResult::tracks);
 
   // Weekly series [replication, week, service]; every replication has the same weeks.
   const auto& first = r.replications.front().series;
   const std::size_t weeks = first.time_days.size(), ns = first.services;
   d["time_days"] = array(first.time_days);
-  for (const char* key : {"queue", "occupancy", "spend", "step_ups", "step_downs"}) {
+  py::dict units;
+  for (const models::SeriesColumn& c : models::kSeriesColumns) {
     py::array_t<double> a({nr, weeks, ns});
     auto w = a.mutable_unchecked<3>();
     for (std::size_t k = 0; k < nr; ++k) {
       const auto& se = r.replications[k].series;
-      const std::vector<double>& src = std::string(key) == "queue"       ? se.queue
-                                       : std::string(key) == "occupancy" ? se.occupancy
-                                       : std::string(key) == "spend"     ? se.spend
-                                       : std::string(key) == "step_ups"  ? se.step_ups
-                                                                         : se.step_downs;
+      const std::vector<double>& src = se.*c.values;
       for (std::size_t t = 0; t < weeks; ++t)
         for (std::size_t s = 0; s < ns; ++s) w(k, t, s) = t < se.time_days.size() ? src[t * ns + s] : 0.0;
     }
-    d[key] = a;
+    d[py::str(std::string(c.name))] = a;
+    units[py::str(std::string(c.name))] = std::string(c.unit);
   }
+  d["series_units"] = units;
   d["seconds"] = r.seconds;
   return d;
 }
@@ -216,6 +198,23 @@ PYBIND11_MODULE(_core, m) {
 
   m.def("parse", &models::parse_scenario, py::arg("text"), py::arg("file_name"), py::arg("base_dir") = ".",
         "Parse and check scenario YAML; raises ScenarioError naming file, line and field");
+  m.def(
+      "vocabulary",
+      [] {
+        py::dict v;
+        v["tiers"] = names<models::Tier>();
+        v["service_kinds"] = names<models::ServiceKind>();
+        v["budget_modes"] = names<models::BudgetMode>();
+        v["disciplines"] = names<careflow::QueueDiscipline>();
+        py::dict outcomes, states;
+        for (const auto& t : models::kEpisodeOutcomes) outcomes[py::int_(static_cast<int>(t.value))] = std::string(t.name);
+        for (const auto& t : models::kTrackStates) states[py::int_(static_cast<int>(t.value))] = std::string(t.name);
+        v["episode_outcomes"] = outcomes;
+        v["track_states"] = states;
+        return v;
+      },
+      "The model's vocabularies (models/vocabulary.hpp): tiers, service kinds, budget modes, disciplines, "
+      "episode outcome codes and track states");
   m.def("default_text", [] { return std::string(models::default_scenario_yaml()); }, "The embedded default scenario's YAML");
 
   py::class_<RunHandle, std::shared_ptr<RunHandle>>(m, "Run", "The results of a run (C++ side)")

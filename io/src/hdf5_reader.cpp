@@ -316,13 +316,13 @@ class Reader {
           const std::size_t n = rows_of(ds, t);
           const auto service = column<std::int32_t>(ds, "service", H5T_NATIVE_INT32, n, t);
           const auto referred = column<double>(ds, "referred", H5T_NATIVE_DOUBLE, n, t);
-          const auto wait = column<double>(ds, "wait", H5T_NATIVE_DOUBLE, n, t);
+          const auto started = column<double>(ds, "started", H5T_NATIVE_DOUBLE, n, t);
           const auto cohort = column<std::int32_t>(ds, "cohort", H5T_NATIVE_INT32, n, t);
           rep.episodes.resize(n);
           for (std::size_t i = 0; i < n; ++i) {
             rep.episodes[i].service = service[i];
             rep.episodes[i].referred = referred[i];
-            rep.episodes[i].wait = wait[i];
+            rep.episodes[i].started = started[i];
             rep.episodes[i].cohort = cohort[i];
           }
         }

@@ -355,32 +355,6 @@ class Table {
 
 // ---------------------------------------------------------------- contents
 
-const char* tier_name(models::Tier t) {
-  switch (t) {
-    case models::Tier::Mainstream:
-      return "mainstream";
-    case models::Tier::Intermediate:
-      return "intermediate";
-    case models::Tier::Specialist:
-      return "specialist";
-    case models::Tier::Acute:
-      return "acute";
-  }
-  return "unknown";
-}
-
-const char* kind_name(models::ServiceKind k) {
-  switch (k) {
-    case models::ServiceKind::Service:
-      return "service";
-    case models::ServiceKind::Assessment:
-      return "assessment";
-    case models::ServiceKind::Hospital:
-      return "hospital";
-  }
-  return "unknown";
-}
-
 // One summary row: the summary filled by models::summarise, or computed here if it was not.
 struct SummaryRow {
   const models::MetricId* id;
@@ -438,8 +412,8 @@ void write_scenario(hid_t file, const Scenario& s) {
 
   Table services(s.services.size());
   services.str("name", [&](std::size_t i) -> const std::string& { return s.services[i].name; });
-  services.str("tier", [&](std::size_t i) { return tier_name(s.services[i].tier); });
-  services.str("kind", [&](std::size_t i) { return kind_name(s.services[i].kind); });
+  services.str("tier", [&](std::size_t i) { return models::name_of(s.services[i].tier); });
+  services.str("kind", [&](std::size_t i) { return models::name_of(s.services[i].kind); });
   services.i32("agency", [&](std::size_t i) -> std::int32_t { return s.services[i].agency; });
   services.u32("capacity", [&](std::size_t i) -> std::uint32_t { return s.services[i].capacity; });
   services.write(g, "services", false);
@@ -485,7 +459,7 @@ void write_episodes(hid_t g, const std::vector<EpisodeRecord>& e) {
   t.f64("referred", [&](std::size_t i) { return e[i].referred; });
   t.f64("started", [&](std::size_t i) { return e[i].started; });
   t.f64("ended", [&](std::size_t i) { return e[i].ended; });
-  t.f64("wait", [&](std::size_t i) { return e[i].wait; });
+  t.f64("wait", [&](std::size_t i) { return e[i].wait(); });
   t.f64("cost", [&](std::size_t i) { return e[i].cost; });
   t.i32("outcome", [&](std::size_t i) { return e[i].outcome; });
   t.i32("unit", [&](std::size_t i) { return e[i].unit; });

@@ -1109,7 +1109,6 @@ class CareLp final : public LogicalProcess {
     r.referred = p.referred;
     const bool began = p.state == State::InService || p.state == State::DischargeCheck;
     r.started = began ? p.started : kNaN;
-    r.wait = began ? p.started - p.referred : kNaN;
     r.ended = outcome == kOutcomeOngoing ? kNaN : now;
     double cost = p.episode_cost;
     if (outcome == kOutcomeOngoing && (p.state == State::InService || p.state == State::DischargeCheck) &&
@@ -1159,16 +1158,6 @@ class CareLp final : public LogicalProcess {
 
 std::string fmt_year(std::size_t y) { return (y < 10 ? "year:0" : "year:") + std::to_string(y); }
 
-const char* tier_name(Tier t) {
-  switch (t) {
-    case Tier::Mainstream: return "mainstream";
-    case Tier::Intermediate: return "intermediate";
-    case Tier::Specialist: return "specialist";
-    case Tier::Acute: return "acute";
-  }
-  return "?";
-}
-
 // Metric ids and the values that go with them are produced by one function, so they cannot drift apart.
 template <class Emit>
 void metrics(const Scenario& s, const CareLp* lp, Emit&& emit) {
@@ -1197,7 +1186,7 @@ void metrics(const Scenario& s, const CareLp* lp, Emit&& emit) {
   }
   for (int t = 0; t < 4; ++t) {
     const QuantileSketch& v = tier_waits[static_cast<std::size_t>(t)];
-    const std::string tn = std::string("tier:") + tier_name(static_cast<Tier>(t));
+    const std::string tn = std::string("tier:") + std::string(name_of(static_cast<Tier>(t)));
     emit(MetricId{"waits", "mean_wait_days", tn, "days"}, v.mean());
     emit(MetricId{"waits", "p90_wait_days", tn, "days"}, v.quantile(0.9));
   }
@@ -1240,7 +1229,7 @@ void metrics(const Scenario& s, const CareLp* lp, Emit&& emit) {
     emit(MetricId{"costs", "over_budget_per_year", name, "£"}, lp ? std::max(0.0, spend - budget) : 0.0);
   }
   for (int t = 0; t < 4; ++t)
-    emit(MetricId{"costs", "spend_per_year", std::string("tier:") + tier_name(static_cast<Tier>(t)), "£"},
+    emit(MetricId{"costs", "spend_per_year", std::string("tier:") + std::string(name_of(static_cast<Tier>(t))), "£"},
          lp ? lp->tier_spend_[static_cast<std::size_t>(t)] / years : 0.0);
   for (std::size_t sv = 0; sv < s.services.size(); ++sv)
     emit(MetricId{"costs", "spend_per_year", s.services[sv].name, "£"}, lp ? lp->stats_[sv].spend / years : 0.0);

@@ -610,6 +610,14 @@ T choice(const Node& n, const std::string& field, const std::vector<std::pair<st
   fail(n, field, "expected one of " + list_words(words) + "; found " + found(n));
 }
 
+/// One of a vocabulary's names (vocabulary.hpp).
+template <class T>
+T choice(const Node& n, const std::string& field) {
+  std::vector<std::pair<std::string, T>> options;
+  for (const auto& t : terms<T>()) options.emplace_back(std::string(t.name), t.value);
+  return choice<T>(n, field, options);
+}
+
 /// A map whose keys are checked against the allowed fields as soon as it is opened, so a
 /// misspelt key is reported (with the nearest valid one) rather than silently ignored.
 class Fields {
@@ -1054,9 +1062,7 @@ class Builder {
   void read_governance(const Node& n) {
     Fields f(n, "governance", {"budget_mode", "lead_agency", "integrated_assessment"});
     if (const Node* m = f.get("budget_mode"))
-      s_.budget_mode = choice<BudgetMode>(
-          *m, f.field("budget_mode"),
-          {{"aligned", BudgetMode::Aligned}, {"pooled", BudgetMode::Pooled}, {"lead", BudgetMode::Lead}});
+      s_.budget_mode = choice<BudgetMode>(*m, f.field("budget_mode"));
     if (const Node* l = f.get("lead_agency")) s_.lead_agency = resolve(*l, f.field("lead_agency"), "agency", agencies_);
     if (s_.budget_mode == BudgetMode::Lead && s_.lead_agency == kExit)
       f.need("lead_agency", " (budget_mode 'lead' needs the agency that holds the pooled money)");
@@ -1188,20 +1194,15 @@ class Builder {
     ServiceSpec& v = s_.services[i];
     v.name = name;
     v.source = SourceRef{node->file, node->line, f.path()};
-    v.tier = choice<Tier>(f.need("tier"), f.field("tier"),
-                          {{"mainstream", Tier::Mainstream}, {"intermediate", Tier::Intermediate},
-                           {"specialist", Tier::Specialist}, {"acute", Tier::Acute}});
+    v.tier = choice<Tier>(f.need("tier"), f.field("tier"));
     if (const Node* k = f.get("kind"))
-      v.kind = choice<ServiceKind>(*k, f.field("kind"),
-                                   {{"service", ServiceKind::Service}, {"assessment", ServiceKind::Assessment},
-                                    {"hospital", ServiceKind::Hospital}});
+      v.kind = choice<ServiceKind>(*k, f.field("kind"));
     v.agency = resolve(f.need("agency"), f.field("agency"), "agency", agencies_);
     v.capacity = static_cast<std::uint32_t>(whole(f.need("capacity"), f.field("capacity"), 1, kMaxPlaces));
     if (const Node* cs = f.get("capacity_schedule")) read_schedule(*cs, f.field("capacity_schedule"), v);
     v.duration = distribution(f.need("duration"), f.field("duration"), DurationRule::PositiveMean);
     if (const Node* d = f.get("discipline"))
-      v.discipline = choice<QueueDiscipline>(*d, f.field("discipline"),
-                                             {{"fifo", QueueDiscipline::Fifo}, {"priority", QueueDiscipline::Priority}});
+      v.discipline = choice<QueueDiscipline>(*d, f.field("discipline"));
     if (const Node* q = f.get("max_queue")) {
       if (q->type == Node::Type::Scalar && q->scalar == "unlimited") v.max_queue = Resource::kUnlimited;
       else v.max_queue = static_cast<std::uint32_t>(whole(*q, f.field("max_queue"), 0, kMaxPlaces));

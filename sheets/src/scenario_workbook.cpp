@@ -409,10 +409,10 @@ void write_scenario_workbook(const models::Scenario& s, const std::string& path)
 
   // Validation lists first (sheet order is fixed below; ranges only need the names).
   std::vector<std::pair<std::string, std::vector<std::string>>> lists = {
-      {"tier", {"mainstream", "intermediate", "specialist", "acute"}},
-      {"kind", {"service", "assessment", "hospital"}},
-      {"discipline", {"fifo", "priority"}},
-      {"budget_mode", {"aligned", "pooled", "lead"}},
+      {"tier", models::term_names<models::Tier>()},
+      {"kind", models::term_names<models::ServiceKind>()},
+      {"discipline", models::term_names<QueueDiscipline>()},
+      {"budget_mode", models::term_names<models::BudgetMode>()},
       {"agencies", {}},
       {"services", {}},
       {"targets", {}},

@@ -93,9 +93,9 @@ cm::RunResult sample_result(bool with_summary) {
   a.fingerprint = 0xFEDCBA9876543210ULL;  // above 2^63: must survive as uint64
   a.metric_values = {10, 1000, 3};
   a.episodes = {
-      {1, 0, 0, 10.5, 12.0, 40.0, 1.5, 250.0, cm::kOutcomeExit, 3, 1, 0},
-      {2, 1, 1, 20.0, 20.0, 25.0, 0.0, 1800.0, 0, 7, 3, 2},
-      {3, 0, 0, 30.0, kNaN, kNaN, kNaN, 0.0, cm::kOutcomeOngoing, -1, 2, 2},
+      {1, 0, 0, 10.5, 12.0, 40.0, 250.0, cm::kOutcomeExit, 3, 1, 0},
+      {2, 1, 1, 20.0, 20.0, 25.0, 1800.0, 0, 7, 3, 2},
+      {3, 0, 0, 30.0, kNaN, kNaN, 0.0, cm::kOutcomeOngoing, -1, 2, 2},
   };
   a.step_changes = {{2, 20.0, -1, 1, 1}, {2, 25.0, 1, 0, -1}};
   a.delays = {{2, 1, 0, "re-ablement", 24.0, 25.0}};
@@ -107,8 +107,8 @@ cm::RunResult sample_result(bool with_summary) {
   b.events = 23456;
   b.fingerprint = 42;
   b.metric_values = {14, 1200, 5};
-  b.episodes = {{4, 1, 1, 5.0, 6.0, 9.0, 1.0, 900.0, cm::kOutcomeTransition, 2, 0, 0},
-                {5, 1, 1, 7.0, 7.0, kNaN, 0.0, 300.0, cm::kOutcomeOngoing, 1, 3, 3}};
+  b.episodes = {{4, 1, 1, 5.0, 6.0, 9.0, 900.0, cm::kOutcomeTransition, 2, 0, 0},
+                {5, 1, 1, 7.0, 7.0, kNaN, 300.0, cm::kOutcomeOngoing, 1, 3, 3}};
   b.delays = {{5, 1, -1, "funding decision", 3.0, kNaN}};
   b.series = sample_series(1000);  // step_changes and tracks stay empty: zero-row tables
 
@@ -239,7 +239,7 @@ int check_failures() {
     cm::RunResult big = result;
     for (std::uint64_t i = 0; i < 50000; ++i)
       big.replications[0].episodes.push_back(
-          {i, 0, 0, double(i), double(i), double(i + 1), 0, 1, cm::kOutcomeExit, 0, 0, 0});
+          {i, 0, 0, double(i), double(i), double(i + 1), 1, cm::kOutcomeExit, 0, 0, 0});
     ::signal(SIGXFSZ, SIG_IGN);
     rlimit old{};
     ::getrlimit(RLIMIT_FSIZE, &old);

@@ -22,7 +22,7 @@
 namespace careflow::viz {
 namespace {
 
-constexpr double kDaysPerYear = 365.25;
+using models::kDaysPerYear;
 
 template <std::size_t N>
 std::string joined(const std::string_view (&pieces)[N]) {
@@ -223,8 +223,8 @@ std::string waits_json(const io::StoredRun& run) {
   std::vector<std::vector<double>> waits(run.services.size());
   if (!run.result.replications.empty())
     for (const models::EpisodeRecord& e : run.result.replications.front().episodes)
-      if (e.service >= 0 && static_cast<std::size_t>(e.service) < waits.size() && std::isfinite(e.wait) && e.referred >= run.warmup_days)
-        waits[static_cast<std::size_t>(e.service)].push_back(e.wait);
+      if (e.service >= 0 && static_cast<std::size_t>(e.service) < waits.size() && std::isfinite(e.wait()) && e.referred >= run.warmup_days)
+        waits[static_cast<std::size_t>(e.service)].push_back(e.wait());
   std::string o = "[";
   for (std::size_t k = 0; k < run.services.size(); ++k) {
     const std::string& name = run.services[k].name;
@@ -306,6 +306,16 @@ std::string comparison_json(const io::StoredRun& base, const io::StoredRun& othe
                      num(c.economics.payback_year), numbers(c.economics.cumulative_difference), num(c.economics.cost_per_step_up_avoided));
 }
 
+// The vocabularies the pages' scripts need (models/vocabulary.hpp), so that no script spells them.
+std::string vocabulary_json() {
+  std::string tiers;
+  for (const auto& t : models::kTiers) tiers += fmt::format("{}{{\"name\":{},\"note\":{}}}", tiers.empty() ? "" : ",", quote(std::string(t.name)), quote(std::string(t.meaning)));
+  std::string states;
+  for (const auto& t : models::kTrackStates)
+    states += fmt::format("{}{}:{}", states.empty() ? "" : ",", quote(std::string(t.name)), static_cast<int>(t.value));
+  return fmt::format("{{\"tiers\":[{}],\"track_states\":{{{}}},\"days_per_year\":{}}}", tiers, states, num(kDaysPerYear));
+}
+
 }  // namespace
 
 std::string animation_html(const std::vector<io::StoredRun>& runs, const AnimationOptions& opt) {
@@ -316,7 +326,8 @@ std::string animation_html(const std::vector<io::StoredRun>& runs, const Animati
     data += animation_json(runs[i]);
   }
   data += "],\"start_date\":" + (opt.start_date.empty() ? std::string("null") : quote(opt.start_date));
-  data += ",\"video\":" + (opt.video_frames ? fmt::format("{{\"frames\":{}}}", opt.video_frames) : std::string("null")) + "}";
+  data += ",\"video\":" + (opt.video_frames ? fmt::format("{{\"frames\":{}}}", opt.video_frames) : std::string("null"));
+  data += ",\"vocabulary\":" + vocabulary_json() + "}";
   std::string title = runs[0].scenario_name;
   if (runs.size() > 1) title += " vs " + runs[1].scenario_name;
   std::string page = joined(web::k_animation_html);
@@ -352,7 +363,7 @@ std::string report_html(const io::StoredRun& base, const io::StoredRun* other, c
                         t.higher_is_better ? "true" : "false", quote(t.source));
     first = false;
   }
-  data += "}}";
+  data += "},\"vocabulary\":" + vocabulary_json() + "}";
   std::string title = base.scenario_name;
   if (other) title += " vs " + other->scenario_name;
   std::string page = joined(web::k_report_html);

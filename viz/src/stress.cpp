@@ -22,23 +22,6 @@
 namespace careflow::viz {
 namespace {
 
-const char* tier_name(models::Tier t) {
-  switch (t) {
-    case models::Tier::Mainstream: return "mainstream";
-    case models::Tier::Intermediate: return "intermediate";
-    case models::Tier::Specialist: return "specialist";
-    case models::Tier::Acute: return "acute";
-  }
-  return "";
-}
-const char* kind_name(models::ServiceKind k) {
-  switch (k) {
-    case models::ServiceKind::Service: return "service";
-    case models::ServiceKind::Assessment: return "assessment";
-    case models::ServiceKind::Hospital: return "hospital";
-  }
-  return "";
-}
 const char* mode_name(models::BudgetMode m) {
   switch (m) {
     case models::BudgetMode::Aligned: return "aligned (each agency funds its own services)";
@@ -179,7 +162,7 @@ std::string stress_report(const io::StoredRun& run) {
   w("- *Activities and resources*: each service's places (capacity) and length of service:\n\n");
   w("| service | tier | kind | agency | places | duration | queue | cost per occupied day (£) |\n|---|---|---|---|---|---|---|---|\n");
   for (const auto& sv : s.services)
-    w(fmt::format("| {} | {} | {} | {} | {} | {} | {}{} | {} |\n", sv.name, tier_name(sv.tier), kind_name(sv.kind),
+    w(fmt::format("| {} | {} | {} | {} | {} | {} | {}{} | {} |\n", sv.name, models::name_of(sv.tier), models::name_of(sv.kind),
                   s.agencies[static_cast<std::size_t>(sv.agency)].name, sv.capacity, distribution_text(sv.duration),
                   sv.discipline == QueueDiscipline::Priority ? "priority by need" : "first come, first served",
                   sv.max_queue == Resource::kUnlimited ? "" : fmt::format(", at most {}", sv.max_queue),

@@ -5,19 +5,18 @@
 (function () {
   "use strict";
   var DATA = JSON.parse(document.getElementById("careflow-data").textContent);
-  var TIERS = ["mainstream", "intermediate", "specialist", "acute"];
-  var TIER_NOTE = {
-    mainstream: "universal, open to all",
-    intermediate: "early help, re-ablement",
-    specialist: "complex needs, protection, long-term care",
-    acute: "hospital"
-  };
+  // Tiers, track states and the year come from the page's data (models/vocabulary.hpp).
+  var VOCAB = DATA.vocabulary;
+  var TIERS = VOCAB.tiers.map(function (t) { return t.name; });
+  var TIER_NOTE = {};
+  VOCAB.tiers.forEach(function (t) { TIER_NOTE[t.name] = t.note; });
+  var ST = VOCAB.track_states;
   var TIER_FILL = { mainstream: "#e9f5ec", intermediate: "#fdf6e3", specialist: "#fdece2", acute: "#fbe4e6" };
   var TIER_INK = { mainstream: "#1b6b35", intermediate: "#8a6100", specialist: "#a0460f", acute: "#a3152b" };
   var AGENCY_COLOURS = ["#2563b0", "#c2185b", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#546e7a"];
   var C_WAIT = "#e8730c", C_SERVE = "#2563b0", C_MOVE = "#7b8794", C_UP = "#d0021b", C_DOWN = "#1b9e4b";
   var FONT = '"DejaVu Sans", Arial, sans-serif';
-  var DAYS_PER_YEAR = 365.25;
+  var DAYS_PER_YEAR = VOCAB.days_per_year;
   var HIGHLIGHT_DAYS = 42;  // a dot stays red/green this long after a step change
   var BADGE_WEEKS = 4;      // service badges count step changes over the last four weeks
 
@@ -61,7 +60,7 @@
     var i = upperBound(times, t) - 1;
     if (i < 0) return null;
     var service = tr[2][i], state = tr[3][i];
-    if (service < 0 || state === 3) return null;
+    if (service < 0 || state === ST.left) return null;
     return { service: service, state: state, since: times[i], until: i + 1 < times.length ? times[i + 1] : t1,
              from: i > 0 ? tr[2][i - 1] : -1 };
   }
@@ -87,7 +86,8 @@
   // ------------------------------------------------------------ layout
   function layout(sc, x0, y0, w, h) {
     var tiers = TIERS.filter(function (tier) { return sc.services.some(function (s) { return s.tier === tier; }); });
-    var weights = tiers.map(function (tier) { return tier === "acute" ? 0.75 : 1; });
+    // The last tier (acute: usually one hospital) is drawn narrower.
+    var weights = tiers.map(function (tier) { return tier === TIERS[TIERS.length - 1] ? 0.75 : 1; });
     var total = weights.reduce(function (a, b) { return a + b; }, 0);
     var top = y0 + 70, bottom = y0 + h - 150, gap = 10;
     var cols = [], x = x0 + 8, usable = w - 16 - gap * (tiers.length - 1);
@@ -144,8 +144,8 @@
     g.fillText(fitText((compare ? (k === 0 ? "A  " : "B  ") : "") + sc.name, w - 24), x0 + 12, y0 + 26);
     // tier columns
     L.cols.forEach(function (c) {
-      g.fillStyle = TIER_FILL[c.tier]; g.fillRect(c.x, y0 + 36, c.w, L.bottom - y0 - 30);
-      g.fillStyle = TIER_INK[c.tier]; g.font = "bold 15px " + FONT; g.textAlign = "center";
+      g.fillStyle = TIER_FILL[c.tier] || "#f0f0f0"; g.fillRect(c.x, y0 + 36, c.w, L.bottom - y0 - 30);
+      g.fillStyle = TIER_INK[c.tier] || "#333333"; g.font = "bold 15px " + FONT; g.textAlign = "center";
       g.fillText(c.tier.toUpperCase(), c.x + c.w / 2, y0 + 53);
       g.font = "11px " + FONT; g.fillStyle = "#52606d";
       g.fillText(fitText(TIER_NOTE[c.tier] || "", c.w - 8), c.x + c.w / 2, y0 + 66);
@@ -193,10 +193,10 @@
       if (!at) continue;
       state.dots++;
       var step = recentStep(sc, p, t);
-      if (at.state === 2) { movers.push([at, step]); state.moving++; continue; }
-      var key = at.service + ":" + (at.state === 0 ? "w" : "s");
+      if (at.state === ST.handoff) { movers.push([at, step]); state.moving++; continue; }
+      var key = at.service + ":" + (at.state === ST.waiting ? "w" : "s");
       (perBox[key] = perBox[key] || []).push(step);
-      if (at.state === 0) state.waiting++; else state.inService++;
+      if (at.state === ST.waiting) state.waiting++; else state.inService++;
     }
     Object.keys(perBox).forEach(function (key) {
       var parts = key.split(":"), b = L.boxes[+parts[0]];

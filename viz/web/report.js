@@ -6,7 +6,7 @@
   var runs = D.runs, cmp = D.comparison, two = runs.length > 1;
   var RUN_COLOURS = ["#2563b0", "#e8730c"];
   var AGENCY_COLOURS = ["#2563b0", "#c2185b", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#5d4037", "#546e7a"];
-  var TIERS = ["mainstream", "intermediate", "specialist", "acute"];
+  var TIERS = D.vocabulary.tiers.map(function (t) { return t.name; });  // models/vocabulary.hpp
   var main = document.getElementById("report");
   var SVGNS = "http://www.w3.org/2000/svg";
 

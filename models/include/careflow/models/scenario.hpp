@@ -14,34 +14,17 @@
 
 #include "careflow/engine/distribution.hpp"
 #include "careflow/engine/resource.hpp"
+#include "careflow/models/vocabulary.hpp"
 
 namespace careflow::models {
 
 inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
-/// Days in a simulated year (…_years fields, rates per year).
-inline constexpr double kDaysPerYear = 365.25;
-/// A route target meaning "leaves the care system".
-inline constexpr int kExit = -1;
-/// A route target meaning "dies" (leaves the care system; never re-referred; not "at home").
-inline constexpr int kDied = -8;  // equal to EpisodeOutcome kOutcomeDied
 
 /// Where a value came from, for error messages ("default.yaml:42: services[3].capacity: …").
 struct SourceRef {
   std::string file;
   int line = 0;  // 1-based; 0 when built in code
   std::string field;
-};
-
-enum class Tier { Mainstream, Intermediate, Specialist, Acute };
-enum class ServiceKind {
-  Service,     // an ordinary service: queue, capacity, duration, routing
-  Assessment,  // counted as an assessment (NI 132; "number of assessments")
-  Hospital,    // acute stays; discharge waits for the next service while keeping the bed (DToC)
-};
-enum class BudgetMode {
-  Aligned,  // each agency's budget funds its own services; planned together, kept separate
-  Pooled,   // pool budgets fund their services; capacity follows the queue within a pool
-  Lead,     // as Pooled, but the lead agency holds the pool's money
 };
 
 /// Unit costs of a service. The daily rate applies to each occupied place (day of stay,
