@@ -239,7 +239,7 @@ void check_memory(const models::Scenario& s, const models::CareRunOptions& opt, 
   const double reps = static_cast<double>(s.replications);
   const double at_once = std::min(std::max(1.0, threads / std::max(1u, opt.site_threads)), reps);
   // Episode records: replication 0's (every replication's with --all-episodes), none with --no-records.
-  const double episodes = !opt.records ? 0.0 : (all_episodes ? reps : 1.0) * e.episode_bytes;
+  const double episodes = !opt.keep.episodes ? 0.0 : (all_episodes ? reps : 1.0) * e.episode_bytes;
   const double need = at_once * e.working_bytes + episodes;
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
   if (pages <= 0 || page <= 0) return;  // unknown: nothing to compare with
@@ -251,7 +251,7 @@ void check_memory(const models::Scenario& s, const models::CareRunOptions& opt, 
       "replications at once (--threads), a shorter horizon (--years), fewer replications{}",
       s.source_file.empty() ? models::kDefaultScenarioName : s.source_file, models::describe_bytes(need), e.service_visits,
       s.horizon_years, e.people, at_once, all_episodes ? ", every replication keeping its episodes" : "",
-      models::describe_bytes(have), opt.records ? ", or keep no records (--no-records)" : ""));
+      models::describe_bytes(have), opt.keep.episodes ? ", or keep no records (--no-records)" : ""));
 }
 
 // The scenario and options of `careflow run` (the same on every MPI rank).
@@ -261,7 +261,7 @@ std::pair<models::Scenario, models::CareRunOptions> run_setup(const RunArgs& a) 
   if (a.tracked_people >= 0) s.tracked_people = static_cast<std::uint32_t>(a.tracked_people);
   models::CareRunOptions opt = a.options;
   opt.episodes_all_replications = a.all_episodes;
-  opt.records = !a.no_records;
+  if (a.no_records) opt.keep = models::Recorder::kSeriesOnly;  // figures and weekly series only
   return {s, opt};
 }
 

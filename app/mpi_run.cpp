@@ -87,8 +87,7 @@ models::RunResult run_over_ranks(const models::Scenario& s, const models::CareRu
   const auto t0 = std::chrono::steady_clock::now();
   for (std::uint64_t r = 0; r < s.replications; ++r) {
     models::ReplicationOptions ro;
-    ro.records = opt.records;
-    ro.episodes = opt.records && (r == 0 || opt.episodes_all_replications);
+    ro.keep = models::keep_for(opt, r);
     ro.runner = &runner;
     result.replications[r] = models::run_replication(s, r, ro);
   }

@@ -36,7 +36,7 @@ Point measure(const Scenario& base, double factor, EventQueue queue) {
     close(fd[0]);
     const Scenario s = scaled(base, factor);
     ReplicationOptions ro;
-    ro.episodes = ro.records = false;
+    ro.keep = Recorder::kSeriesOnly;  // figures only, as --no-records
     ro.queue = queue;
     const ReplicationResult r = run_replication(s, 0, ro);
     rusage ru{};

@@ -49,8 +49,7 @@ Measured measure(const Scenario& s, unsigned threads) {
   if (pid == 0) {
     close(fd[0]);
     ReplicationOptions o;
-    o.episodes = false;
-    o.records = false;
+    o.keep = Recorder::kSeriesOnly;
     o.threads = threads;
     const auto t0 = Clock::now();
     const double c0 = cpu_now();

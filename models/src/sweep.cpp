@@ -324,7 +324,7 @@ SweepTaskResult run_sweep_task(const SweepPlan& plan, std::size_t task) {
   const std::size_t p = task / plan.replications;
   const std::uint64_t r = task % plan.replications;
   ReplicationOptions ro;
-  ro.episodes = ro.records = false;  // a sweep keeps figures only
+  ro.keep = Recorder::kNothing;  // a sweep keeps figures only
   ReplicationResult rep = run_replication(plan.runs.at(p), r, ro);
   SweepTaskResult out;
   out.values = std::move(rep.metric_values);

@@ -66,8 +66,7 @@ int main(int argc, char** argv) {
     o.replications = 1;
     const Scenario s = apply_options(load_scenario(root + "/scenarios/region.yaml"), o);
     ReplicationOptions seq;
-    seq.records = false;
-    seq.episodes = false;
+    seq.keep = Recorder::kSeriesOnly;
     const ReplicationResult a = run_replication(s, 0, seq);
     line("region_3pct_6y_sequential", a.events, a.fingerprint);
     ReplicationOptions par = seq;

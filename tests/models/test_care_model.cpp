@@ -189,7 +189,7 @@ TEST_CASE("figures do not depend on the event queue or on the records kept", "[c
   heap_opt.queue = EventQueue::Heap;
   const ReplicationResult heap = run_replication(s, 2, heap_opt);
   ReplicationOptions bare_opt;
-  bare_opt.episodes = bare_opt.records = false;
+  bare_opt.keep = Recorder::kSeriesOnly;  // as --no-records
   const ReplicationResult bare = run_replication(s, 2, bare_opt);
   CHECK(ladder.fingerprint == heap.fingerprint);
   CHECK(ladder.fingerprint == bare.fingerprint);

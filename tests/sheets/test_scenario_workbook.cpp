@@ -139,7 +139,7 @@ TEST_CASE("every scenario file survives YAML → workbook → scenario exactly",
     models::CareRunOptions opt;
     opt.replications = 1;
     opt.horizon_years = a.warmup_years + 0.5;
-    opt.records = false;
+    opt.keep = models::Recorder::kSeriesOnly;
     const auto ra = models::run_scenario(models::apply_options(a, opt), opt);
     const auto rb = models::run_scenario(models::apply_options(b, opt), opt);
     REQUIRE(ra.summary.size() == rb.summary.size());

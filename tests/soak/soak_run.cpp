@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     // Figures only, as a region- or national-size run keeps (careflow run --no-records).
     models::ReplicationOptions ro;
-    ro.episodes = ro.records = false;
+    ro.keep = models::Recorder::kSeriesOnly;
     const models::ReplicationResult r = models::run_replication(s, 0, ro);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "careflow/engine/simulation.hpp"
+#include "careflow/models/recorder.hpp"
 #include "careflow/models/results.hpp"
 #include "careflow/models/scenario.hpp"
 
@@ -19,10 +20,10 @@ struct CareRunOptions {
   std::uint64_t seed = 0;          // 0: the scenario's
   double horizon_years = 0;        // 0: the scenario's
   bool episodes_all_replications = false;  // otherwise per-episode records of replication 0 only
-  bool records = true;  // false: figures and weekly series only (no episodes, step changes, delays, tracks)
+  Recorder::Keep keep;  // what replications record besides their figures (Recorder::kSeriesOnly: --no-records)
   unsigned threads = 0;  // replications run in parallel on this many threads (0: all cores); results do not depend on it
-  unsigned site_threads = 1;
-  double scale = 1;  // populations, places, budgets and costs multiplied by this (models/scale.hpp)  // a scenario with several sites: each replication on this many threads (parallel executor)
+  unsigned site_threads = 1;  // a scenario with several sites: each replication on this many threads (parallel executor)
+  double scale = 1;  // populations, places, budgets and costs multiplied by this (models/scale.hpp)
 };
 
 /// The scenario with the options applied (replications, seed, horizon).
@@ -47,10 +48,15 @@ class SiteRunner {
   virtual std::vector<std::vector<char>> gather(std::vector<std::vector<char>> mine) = 0;
 };
 
-/// What one replication keeps besides its figures (metric values, weekly series).
+/// How one replication runs, and what it records besides its figures.
 struct ReplicationOptions {
-  bool episodes = true;  // a record per person-episode (grows with the run)
-  bool records = true;   // step changes, delayed transfers and tracked persons' moves (grow with the run)
+  // What the replication's MemoryRecorder keeps: episodes (a record per person-episode), step
+  // changes, delayed transfers, tracked persons' moves (each grows with the run), weekly series.
+  Recorder::Keep keep;
+  // Not empty: one recorder per site (owned by the caller), to which that site's records go
+  // instead of the replication's MemoryRecorder (`keep` is then unused); the result then has
+  // figures, events and fingerprint only. A site's recorder is called from the thread running it.
+  std::vector<Recorder*> recorders;
   EventQueue queue = EventQueue::Ladder;
   // A scenario with several sites runs one LP per site; with threads > 1 on the parallel
   // executor, sites spread over threads by `partition` (site -> thread; empty: balanced by
@@ -64,6 +70,10 @@ struct ReplicationOptions {
 
 /// Sites spread over `threads` partitions, the busiest first, each to the least loaded.
 std::vector<std::uint32_t> site_partition(const Scenario& s, unsigned threads);
+
+/// What replication r of a run with these options records (episodes of the first replication
+/// only unless every replication's were asked for).
+Recorder::Keep keep_for(const CareRunOptions& opt, std::uint64_t replication);
 
 /// One replication, sequentially. Throws std::runtime_error if an invariant (people or
 /// money conserved, queues consistent) is broken. The figures do not depend on the options.

@@ -61,6 +61,15 @@ struct TrackPoint {
   std::int32_t state = 0;     // a TrackState
 };
 
+/// One service's figures for one week (a row of the weekly series).
+struct WeekRow {
+  double queue = 0;       // people waiting at the week's end
+  double occupancy = 0;   // places in use at the week's end
+  double spend = 0;       // £ spent during the week
+  double step_ups = 0;    // step changes up during the week (by destination service)
+  double step_downs = 0;  // step downs during the week (by the specialist service left)
+};
+
 /// Weekly series by service, row-major [week][service].
 struct Series {
   std::vector<double> time_days;  // end of each week
@@ -145,19 +154,21 @@ inline constexpr std::array<Column<TrackPoint>, 4> kTrackColumns{{
     {"state", "", "0 waiting, 1 in service, 2 in hand-off, 3 left", &TrackPoint::state},
 }};
 
-/// A weekly series [week × service] of `Series`.
+/// A weekly series [week × service] of `Series`, filled from a member of each week's rows.
 struct SeriesColumn {
   std::string_view name;
   std::string_view unit;
   std::string_view meaning;
   std::vector<double> Series::*values;
+  double WeekRow::*row;
 };
 inline constexpr std::array<SeriesColumn, 5> kSeriesColumns{{
-    {"queue", "people", "people waiting at the week's end", &Series::queue},
-    {"occupancy", "places", "places in use at the week's end", &Series::occupancy},
-    {"spend", "£", "spent during the week", &Series::spend},
-    {"step_ups", "people", "step changes up during the week, by destination service", &Series::step_ups},
-    {"step_downs", "people", "step downs during the week, by the specialist service left", &Series::step_downs},
+    {"queue", "people", "people waiting at the week's end", &Series::queue, &WeekRow::queue},
+    {"occupancy", "places", "places in use at the week's end", &Series::occupancy, &WeekRow::occupancy},
+    {"spend", "£", "spent during the week", &Series::spend, &WeekRow::spend},
+    {"step_ups", "people", "step changes up during the week, by destination service", &Series::step_ups, &WeekRow::step_ups},
+    {"step_downs", "people", "step downs during the week, by the specialist service left", &Series::step_downs,
+     &WeekRow::step_downs},
 }};
 
 /// The column table of a record type, and the name of its dataset in a replication's group.

@@ -22,6 +22,10 @@ namespace careflow::models {
 /// Days in a simulated year (…_years fields, rates per year).
 inline constexpr double kDaysPerYear = 365.25;
 
+/// Need levels a scenario may declare (a person's random-stream key for escalation holds the
+/// level in 4 bits; models/src/care/events.hpp).
+inline constexpr std::size_t kMaxNeedLevels = 16;
+
 /// One row of a vocabulary: a value, the name written in scenario files, results and pages, and
 /// what it means in planners' words (docs, workbook notes, tooltips).
 template <class E>

@@ -1,0 +1,268 @@
+#include "care/site_lp.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+namespace careflow::models::care {
+
+SiteLp::SiteLp(const Scenario& s, Recorder& recorder, int site)
+    : s_(s), recorder_(recorder), keep_(recorder.keeps()), site_(site), figs_(s), ledger_(s, figs_, site) {
+  if (s.services.size() > kMaxServices)
+    throw std::invalid_argument("care model: " + std::to_string(s.services.size()) + " services, at most " +
+                                std::to_string(kMaxServices) + " are supported");
+  horizon_ = s.horizon_years * kDaysPerYear;
+  warmup_ = s.warmup_years * kDaysPerYear;
+  const auto ns = s.services.size();
+  res_.reserve(ns);
+  for (const ServiceSpec& sv : s.services) {
+    res_.emplace_back(sv.capacity, sv.discipline, sv.max_queue);
+    base_capacity_.push_back(sv.capacity);
+  }
+  week_.resize(ns);
+  week_rows_.resize(ns);
+  beds_away_.assign(ns, 0);
+  // Tracked persons: every k-th arrival by id, so the same people are tracked in every scenario.
+  double expected = 0;
+  for (const CohortSpec& c : s.cohorts) expected += c.population * c.episodes_per_1000_per_year / 1000 * s.horizon_years;
+  track_every_ = s.tracked_people > 0 ? std::max<std::uint64_t>(1, static_cast<std::uint64_t>(expected / s.tracked_people)) : 0;
+}
+
+void SiteLp::on_start(Context& ctx) {
+  arrival_rng_.clear();
+  for (std::size_t c = 0; c < s_.cohorts.size(); ++c) {
+    arrival_rng_.push_back(ctx.stream(c, StreamKey::of(Purpose::CohortArrivals, -1, 0)));
+    arrivals_made_.push_back(0);
+    if (hosted(s_.cohorts[c].entry)) next_arrival(ctx, c);
+  }
+  // First of everything at that instant, so nothing at the boundary is counted on the wrong side.
+  if (warmup_ > 0) ctx.schedule(warmup_, kWarmupEnd, 0, std::numeric_limits<std::int16_t>::min());
+  ctx.schedule(kWeek, kWeekly, 0, 10);  // after same-time moves, so the week's end is complete
+  for (std::size_t sv = 0; sv < s_.services.size(); ++sv)
+    for (std::size_t k = 0; hosted(static_cast<int>(sv)) && k < s_.services[sv].capacity_schedule.size(); ++k)
+      ctx.schedule(s_.services[sv].capacity_schedule[k].at, kCapacityChange, (static_cast<std::uint64_t>(sv) << 32) | k, -1);
+  if (s_.budget_mode != BudgetMode::Aligned)
+    for (std::size_t p = 0; p < s_.pools.size(); ++p)
+      if (hosted(s_.pools[p].services.front())) ctx.schedule(s_.pools[p].review_days, kPoolReview, p, 5);
+  for (std::size_t k = 0; k < s_.one_off_costs.size() && site_ == 0; ++k)  // agencies' costs, booked by the first site
+    if (s_.one_off_costs[k].at <= horizon_) ctx.schedule(s_.one_off_costs[k].at, kOneOffCost, k);
+}
+
+void SiteLp::on_event(Context& ctx, const Event& e) {
+  ++figs_.events;
+  switch (e.kind) {
+    case kCohortArrival: return cohort_arrival(ctx, static_cast<std::size_t>(e.payload));
+    case kWeekly: return weekly(ctx);
+    case kWarmupEnd: return end_warmup(ctx);
+    case kCapacityChange: return capacity_change(ctx, e.payload);
+    case kPoolReview: return pool_review(ctx, static_cast<std::size_t>(e.payload));
+    case kOneOffCost: return ledger_.one_off(ctx.now(), s_.one_off_costs[e.payload]);
+    case kTransfer: return transfer_in(ctx);
+    case kFreeBed: return remote_bed_freed(ctx, e.payload);
+    default: break;
+  }
+  const std::uint32_t i = index_of(e.payload);
+  if (i >= people_.size()) return;
+  Person& p = people_[i];
+  if (e.kind == kFollowUp) return follow_up(p, i);
+  if (e.kind == kReturn) return returned(ctx, i);
+  if (p.version != version_of(e.payload)) return;  // the person has moved on since
+  switch (e.kind) {
+    case kReferralArrive: return arrive(ctx, i);
+    case kServiceEnd: return service_end(ctx, i);
+    case kRenege: return rearm(ctx, e, renege_at(p)) ? void() : renege(ctx, i);
+    case kEscalate: return rearm(ctx, e, p.escalate_at) ? void() : escalate(ctx, i);
+    case kReview: return review(ctx, i);
+    case kTransition: return rearm(ctx, e, birthday(p)) ? void() : transition(ctx, i);
+    case kDischargeCheckDone: return discharge_checks(ctx, i);
+    default: throw ContractViolation("care model: unknown event kind " + std::to_string(e.kind));
+  }
+}
+
+void SiteLp::on_finish(Context& ctx) {
+  const double end = figs_.end = ctx.now();
+  for (std::size_t sv = 0; sv < s_.services.size(); ++sv)
+    if (hosted(static_cast<int>(sv))) ledger_.charge_occupancy(sv, end);
+  for (std::uint32_t i = 0; i < people_.size(); ++i) {
+    Person& p = people_[i];
+    if (p.state == State::Gone) continue;
+    if (p.state == State::Waiting || p.state == State::InService || p.state == State::DischargeCheck)
+      log_episode(p, kOutcomeOngoing, end);
+  }
+  people_.for_each([&](const Person& p) {
+    if (p.delay_record != -1 && p.state != State::Away)
+      figs_.services[static_cast<std::size_t>(p.bed_hospital)].delayed_beds.add(end, -1);
+  });
+  finish_series(end);
+  for (std::size_t sv = 0; sv < s_.services.size(); ++sv)
+    figs_.services[sv].queue = {res_[sv].utilisation(end), res_[sv].queue_level().mean(end), res_[sv].busy_level().mean(end)};
+  figs_.person_records = people_.size();
+}
+
+// ---- sites ---------------------------------------------------------------------------------
+
+// The person goes to a service another site runs: their record travels with the message and
+// arrives after the transfer time plus the hand-off delay (at least the lookahead). The
+// record left here is kept, Away, only while timers scheduled for it are pending.
+void SiteLp::transfer_out(Context& ctx, std::uint32_t i, double delay) {
+  Person& p = people_[i];
+  close_delay(p, ctx.now());  // a delayed transfer of care is recorded at each site while there
+  if (p.bed_hospital >= 0 && hosted(p.bed_hospital)) ++beds_away_[static_cast<std::size_t>(p.bed_hospital)];
+  Travel travel;
+  if (const auto w = pathway_.find(i); w != pathway_.end()) travel.pathway = w->second, pathway_.erase(w);
+  if (const auto d = discharged_.find(i); d != discharged_.end()) travel.discharged = d->second, discharged_.erase(d);
+  std::byte bytes[sizeof(Person) + sizeof(Travel)];
+  std::memcpy(bytes, static_cast<const void*>(&p), sizeof(Person));
+  std::memcpy(bytes + sizeof(Person), static_cast<const void*>(&travel), sizeof(Travel));
+  ctx.send_with(static_cast<LpId>(s_.services[static_cast<std::size_t>(p.service)].site), s_.transfer_days + delay,
+                kTransfer, p.id, std::span<const std::byte>(bytes, sizeof bytes));
+  ++figs_.totals.transfers_out;
+  ++p.version;
+  p.state = State::Away;
+  p.bed_hospital = -1;
+  release_person(i);
+}
+
+void SiteLp::transfer_in(Context& ctx) {
+  const Attachment bytes = ctx.take_attachment();
+  if (bytes.size() != sizeof(Person) + sizeof(Travel)) throw ContractViolation("care model: a transfer without a person record");
+  const std::uint32_t i = new_person();
+  Person& p = people_[i];
+  const std::uint32_t version = p.version;
+  std::memcpy(static_cast<void*>(&p), bytes.data(), sizeof(Person));
+  Travel travel;
+  std::memcpy(static_cast<void*>(&travel), bytes.data() + sizeof(Person), sizeof(Travel));
+  if (!std::isnan(travel.pathway.start) || !std::isnan(travel.pathway.assessment_done)) pathway_[i] = travel.pathway;
+  if (p.follow_up_pending) discharged_[i] = travel.discharged;
+  p.version = version;  // versions guard this site's events for this record
+  p.delay_record = -1;
+  ++figs_.totals.transfers_in;
+  if (p.bed_hospital >= 0 && hosted(p.bed_hospital)) --beds_away_[static_cast<std::size_t>(p.bed_hospital)];
+  // The 91-day follow-up travels with the person (the one left at the old site is ignored).
+  if (p.follow_up_pending) ctx.schedule_at(std::max(ctx.now(), travel.discharged + kFollowUpDays), kFollowUp, pack(i, 0));
+  arrive(ctx, i);
+}
+
+// A bed of a hospital run here, held by someone at another site, is free.
+void SiteLp::remote_bed_freed(Context& ctx, std::uint64_t payload) {
+  const auto h = static_cast<int>(payload >> 32);
+  const auto unit = static_cast<std::uint32_t>(payload & 0xFFFFFFFFu);
+  --beds_away_[static_cast<std::size_t>(h)];
+  ledger_.occupy(h, false, ctx.now(), -1);
+  if (auto next = res_[static_cast<std::size_t>(h)].release(ctx.now(), unit))
+    start(ctx, static_cast<std::uint32_t>(next->customer), static_cast<std::int32_t>(next->unit));
+}
+
+// ---- bookkeeping events ----------------------------------------------------------------------
+
+void SiteLp::weekly(Context& ctx) {
+  const double now = ctx.now();
+  record_week(now);
+  // People and money are conserved throughout, not only at the end: a leak that cancels out
+  // by the horizon, or an overflow in a 50-year run, is caught in the week it happens.
+  check_invariants();
+  if (now + kWeek <= horizon_ + 1e-9) ctx.schedule(kWeek, kWeekly, 0, 10);
+}
+
+void SiteLp::record_week(double now) {
+  ledger_.charge_recurring(now);
+  for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
+    if (hosted(static_cast<int>(sv))) ledger_.charge_occupancy(sv, now);
+    week_rows_[sv] = {static_cast<double>(res_[sv].queue_length()), static_cast<double>(res_[sv].busy()),
+                      ledger_.take_week_spend(sv), week_[sv].ups, week_[sv].downs};
+    week_[sv] = {};
+  }
+  if (keep_.series) recorder_.week(now, week_rows_);
+  last_week_ = now;
+}
+
+void SiteLp::finish_series(double now) {
+  if (last_week_ < now - 1e-9) record_week(now);
+}
+
+void SiteLp::end_warmup(Context& ctx) {
+  const double now = ctx.now();
+  for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
+    if (hosted(static_cast<int>(sv))) ledger_.charge_occupancy(sv, now);
+    res_[sv].reset_statistics(now);
+    figs_.services[sv].delayed_beds.reset(now);
+  }
+}
+
+void SiteLp::capacity_change(Context& ctx, std::uint64_t payload) {
+  const auto sv = static_cast<std::size_t>(payload >> 32);
+  const auto k = static_cast<std::size_t>(payload & 0xFFFFFFFFu);
+  base_capacity_[sv] = s_.services[sv].capacity_schedule[k].capacity;
+  set_capacity(ctx, sv, base_capacity_[sv]);
+}
+
+void SiteLp::set_capacity(Context& ctx, std::size_t sv, std::uint32_t c) {
+  std::vector<ServiceStart> started;
+  res_[sv].set_capacity(ctx.now(), c, started);
+  for (const ServiceStart& st : started) start(ctx, static_cast<std::uint32_t>(st.customer), static_cast<std::int32_t>(st.unit));
+}
+
+// Pooled budgets let capacity follow the queue: the flexible share of the pool's places is
+// re-allocated, money for money, in proportion to each service's demand (people waiting or served).
+void SiteLp::pool_review(Context& ctx, std::size_t pi) {
+  const PoolSpec& pool = s_.pools[pi];
+  double money = 0, weight = 0;
+  std::vector<double> demand(pool.services.size());
+  std::vector<std::uint32_t> fixed(pool.services.size());
+  for (std::size_t j = 0; j < pool.services.size(); ++j) {
+    const auto sv = static_cast<std::size_t>(pool.services[j]);
+    const double rate = std::max(1.0, s_.services[sv].cost.daily_rate());
+    const auto flex = static_cast<std::uint32_t>(std::floor(pool.flexible_share * base_capacity_[sv]));
+    fixed[j] = base_capacity_[sv] - flex;
+    money += flex * rate;
+    demand[j] = static_cast<double>(res_[sv].queue_length() + res_[sv].busy()) * rate;
+    weight += demand[j];
+  }
+  for (std::size_t j = 0; j < pool.services.size(); ++j) {
+    const auto sv = static_cast<std::size_t>(pool.services[j]);
+    const double rate = std::max(1.0, s_.services[sv].cost.daily_rate());
+    const double share = weight > 0 ? demand[j] / weight : 1.0 / static_cast<double>(pool.services.size());
+    const auto flex = static_cast<std::uint32_t>(std::floor(money * share / rate));
+    set_capacity(ctx, sv, std::max<std::uint32_t>(1, fixed[j] + flex));
+  }
+  ctx.schedule(pool.review_days, kPoolReview, pi, 5);
+}
+
+// ---- invariants --------------------------------------------------------------------------------
+
+void SiteLp::check_invariants() {
+  ++figs_.invariant_checks;
+  std::uint64_t present = 0;
+  std::vector<std::uint64_t> waiting(s_.services.size(), 0), serving(s_.services.size(), 0);
+  people_.for_each([&](const Person& p) {
+    if (p.state == State::Gone || p.state == State::Away) return;
+    ++present;
+    if (p.state == State::Waiting) ++waiting[static_cast<std::size_t>(p.service)];
+    if (p.state == State::InService) ++serving[static_cast<std::size_t>(p.service)];
+    if (p.state == State::DischargeCheck) ++serving[static_cast<std::size_t>(p.service)];
+    if (p.bed_hospital >= 0 && p.state != State::DischargeCheck) ++serving[static_cast<std::size_t>(p.bed_hospital)];
+  });
+  const Totals& t = figs_.totals;
+  if (t.entered + t.transfers_in != t.exited + t.transfers_out + present)
+    throw std::runtime_error("invariant broken: people arrived " + std::to_string(t.entered) + " + transferred in " +
+                             std::to_string(t.transfers_in) + " != left " + std::to_string(t.exited) +
+                             " + transferred out " + std::to_string(t.transfers_out) + " + in the system " +
+                             std::to_string(present) + (s_.sites.empty() ? "" : " (site '" + s_.sites[static_cast<std::size_t>(site_)] + "')"));
+  for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
+    if (!hosted(static_cast<int>(sv))) continue;
+    serving[sv] += beds_away_[sv];
+    if (res_[sv].queue_length() != waiting[sv])
+      throw std::runtime_error("invariant broken: service '" + s_.services[sv].name + "' queue holds " +
+                               std::to_string(res_[sv].queue_length()) + " but " + std::to_string(waiting[sv]) + " people wait there");
+    if (res_[sv].busy() != serving[sv])
+      throw std::runtime_error("invariant broken: service '" + s_.services[sv].name + "' has " +
+                               std::to_string(res_[sv].busy()) + " busy places but serves " + std::to_string(serving[sv]));
+  }
+  ledger_.check();
+}
+
+}  // namespace careflow::models::care
