@@ -1,13 +1,16 @@
 #!/usr/bin/python3
 """Runs every careflow benchmark and its peers in one invocation and prints one table.
 
-    bash scripts/build.sh && /usr/bin/python3 bench/run_all.py [--quick] [--out FILE.md]
+    bash scripts/build.sh && /usr/bin/python3 bench/run_all.py [--quick] [--out FILE.md] [--against REV]
 
 careflow, the bare priority-queue loops and SimPy (Debian python3-simpy3) run one after the
 other in this one invocation, so their ratios see the same machine; each C++ figure is the best
 of a few interleaved repeats. Every M/M/c implementation is checked against Erlang C (95%
 interval across replications); a disagreement makes the script exit non-zero. --quick runs
-smaller sizes (a smoke test of the script, not figures to publish).
+smaller sizes (a smoke test of the script, not figures to publish). --against REV builds REV in a
+temporary worktree and compares this tree with it in the same run (bench/against.py: callgrind
+instructions, interleaved best-of-5 wall time and bytes per person of PHOLD, M/M/c and the default
+care scenario) instead of running the benchmarks above.
 """
 import argparse
 import datetime
@@ -46,8 +49,21 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out")
+    ap.add_argument("--against", metavar="REV", help="compare this tree with commit REV (bench/against.py)")
     a = ap.parse_args()
     q = a.quick
+    if a.against:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import against
+        _, lines = against.compare(a.against, quick=q)
+        text = "\n".join([f"# careflow against {a.against} — {datetime.date.today()} — {platform.machine()}, "
+                           f"{os.cpu_count()} cores" + (" (--quick: not for publication)" if q else ""), "", *lines[2:]]) + "\n"
+        print("\n" + text)
+        if a.out:
+            with open(a.out + ".tmp", "w") as f:
+                f.write(text)
+            os.replace(a.out + ".tmp", a.out)
+        return 0
     rows, notes, ok = [], [], True
 
     # PHOLD at three sizes: end times chosen for a few million events each.
