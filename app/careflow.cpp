@@ -383,20 +383,9 @@ std::string signed_ci(const ConfidenceInterval& ci, const std::string& unit) {
 }
 
 // Marks a difference whose interval excludes zero: unlikely to be noise.
-const char* verdict(const ConfidenceInterval& d) {
-  if (std::isnan(d.half_width) || std::isnan(d.mean)) return "";
-  if (d.lower() > 0) return "  ▲";
-  if (d.upper() < 0) return "  ▼";
-  return "";
-}
-
-bool headline(const models::MetricId& id) {
-  if (id.family == "indicators" || id.family == "step_changes") return true;
-  if (id.family == "waits") return id.subject.rfind("tier:", 0) == 0 || id.subject.empty();
-  if (id.family == "costs")
-    return id.subject.empty() || id.subject.rfind("agency:", 0) == 0 || id.subject.rfind("pool:", 0) == 0 ||
-           id.subject.rfind("tier:", 0) == 0;
-  return id.family == "activity" && id.name == "assessments_per_year";
+std::string verdict(const ConfidenceInterval& d) {
+  const models::Change c = models::change_of(d);
+  return c == models::Change::NoClearChange ? "" : std::string("  ") + models::arrow(c);
 }
 
 void print_comparison(const models::Comparison& c, const models::CompareOptions& o, bool all) {
@@ -411,7 +400,7 @@ void print_comparison(const models::Comparison& c, const models::CompareOptions&
     fmt::print("{:<44} {:<26} {:>16} {:>16} {:>24}\n", "figure", "subject", "base", "scenario", "difference");
     std::string family;
     for (const models::MetricDifference& d : sc.rows) {
-      if (!all && !headline(d.id)) continue;
+      if (!all && !models::headline(d.id)) continue;
       if (d.id.name == "spend_in_year") continue;
       if (d.id.family != family) {
         family = d.id.family;

@@ -1,5 +1,7 @@
 #include "careflow/models/compare.hpp"
 
+#include "careflow/models/metrics.hpp"
+
 #include <cmath>
 #include <limits>
 #include <map>
@@ -127,6 +129,31 @@ Comparison compare(const std::vector<Scenario>& scenarios, const CompareOptions&
   for (std::size_t i = 1; i < scenarios.size(); ++i)
     c.against_base.push_back(compare_runs(c.names[i], c.runs[0], c.runs[i], !opt.independent, opt.level));
   return c;
+}
+
+Change change_of(const ConfidenceInterval& d) {
+  if (std::isnan(d.half_width) || std::isnan(d.mean)) return Change::NoClearChange;
+  if (d.lower() > 0) return Change::Rose;
+  if (d.upper() < 0) return Change::Fell;
+  return Change::NoClearChange;
+}
+
+const char* arrow(Change c) {
+  switch (c) {
+    case Change::Rose: return "▲";
+    case Change::Fell: return "▼";
+    case Change::NoClearChange: break;
+  }
+  return "";
+}
+
+bool headline(const MetricId& id) {
+  if (id.family == "indicators" || id.family == "step_changes") return true;
+  const SubjectKind k = subject_kind(id.subject);
+  if (id.family == "waits") return k == SubjectKind::Tier || k == SubjectKind::System;
+  if (id.family == "costs")
+    return k == SubjectKind::System || k == SubjectKind::Agency || k == SubjectKind::Pool || k == SubjectKind::Tier;
+  return id.family == "activity" && id.name == "assessments_per_year";
 }
 
 }  // namespace careflow::models

@@ -29,12 +29,6 @@ std::vector<std::string> families_in(const std::vector<models::MetricId>& ids) {
   return out;
 }
 
-const char* verdict(const ConfidenceInterval& d) {
-  if (std::isnan(d.half_width) || std::isnan(d.mean)) return "";
-  if (d.lower() > 0) return "▲";
-  if (d.upper() < 0) return "▼";
-  return "";
-}
 
 fs::path temp_beside(const fs::path& target) {
   return target.parent_path() / (target.filename().string() + ".tmp" + std::to_string(::getpid()));
@@ -80,7 +74,7 @@ std::vector<Table> comparison_tables(const models::Comparison& c) {
   for (const models::ScenarioComparison& sc : c.against_base) {
     for (const models::MetricDifference& d : sc.rows)
       diff.rows.push_back({sc.name, d.id.family, d.id.name, d.id.subject, d.id.unit, d.base.mean, d.other.mean, d.diff.mean,
-                           d.diff.half_width, d.diff.lower(), d.diff.upper(), std::string(verdict(d.diff))});
+                           d.diff.half_width, d.diff.lower(), d.diff.upper(), std::string(models::arrow(models::change_of(d.diff)))});
     std::vector<TableCell> row = {sc.name, sc.economics.payback_year, sc.economics.cost_per_step_up_avoided};
     for (std::size_t y = 0; y < years; ++y)
       row.push_back(y < sc.economics.cumulative_difference.size() ? sc.economics.cumulative_difference[y] : nan());

@@ -17,6 +17,7 @@
 
 #include "careflow/engine/statistics.hpp"
 #include "careflow/models/compare.hpp"
+#include "careflow/models/metrics.hpp"
 #include "careflow_web_assets.hpp"
 
 namespace careflow::viz {
@@ -252,11 +253,17 @@ std::string indicators_json(const io::StoredRun& run) {
   return o + "]";
 }
 
-bool headline(const models::MetricId& id) {
+// The differences chart: of the headline figures (models::headline), the indicators and step
+// changes (but the delayed-bed cost, which duplicates the spending rows), the mean waits, and
+// spending of the system and each agency: one bar each, on comparable scales.
+bool charted(const models::MetricId& id) {
+  if (!models::headline(id)) return false;
   if (id.family == "indicators" || id.family == "step_changes") return id.name != "delayed_bed_cost_per_year";
-  if (id.family == "waits") return id.name == "mean_wait_days" && (id.subject.rfind("tier:", 0) == 0 || id.subject.empty());
-  if (id.family == "costs")
-    return id.name == "spend_per_year" && (id.subject.empty() || id.subject.rfind("agency:", 0) == 0);
+  if (id.family == "waits") return id.name == "mean_wait_days";
+  if (id.family == "costs") {
+    const models::SubjectKind k = models::subject_kind(id.subject);
+    return id.name == "spend_per_year" && (k == models::SubjectKind::System || k == models::SubjectKind::Agency);
+  }
   return false;
 }
 
@@ -293,7 +300,7 @@ std::string comparison_json(const io::StoredRun& base, const io::StoredRun& othe
   std::string rows_text = "[";
   bool first = true;
   for (const models::MetricDifference& d : c.rows) {
-    if (!headline(d.id) || d.base.n == 0 || d.other.n == 0) continue;
+    if (!charted(d.id) || d.base.n == 0 || d.other.n == 0) continue;
     rows_text += fmt::format("{}{{\"family\":{},\"name\":{},\"subject\":{},\"unit\":{},\"base\":{},\"other\":{},\"diff\":{}}}",
                              first ? "" : ",", quote(d.id.family), quote(d.id.name), quote(d.id.subject), quote(d.id.unit),
                              ci_json(d.base), ci_json(d.other), ci_json(d.diff));

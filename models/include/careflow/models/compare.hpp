@@ -45,6 +45,16 @@ struct Comparison {
   std::vector<ScenarioComparison> against_base;  // one per scenario after the first
 };
 
+/// Whether a difference's interval excludes zero, and which way (a rise or fall, not noise).
+enum class Change { Rose, Fell, NoClearChange };
+Change change_of(const ConfidenceInterval& diff);
+/// "▲" for a rise, "▼" for a fall, "" when the interval holds zero.
+const char* arrow(Change c);
+
+/// The figures a comparison leads with: indicators, step changes, waits of the system and of
+/// each tier, spending of the system, each agency, pool and tier, and assessments a year.
+bool headline(const MetricId& id);
+
 /// Runs every scenario and compares each with the first.
 Comparison compare(const std::vector<Scenario>& scenarios, const CompareOptions& opt);
 
