@@ -16,7 +16,7 @@
 #include <tbb/task_arena.h>
 
 #include "careflow/engine/parallel_executor.hpp"
-#include "careflow/engine/simulation.hpp"
+#include "careflow/engine/sequential_executor.hpp"
 #include "careflow/models/scale.hpp"
 
 namespace careflow::models {
