@@ -9,7 +9,7 @@
 #include <string>
 
 #include "careflow/engine/bytes.hpp"
-#include "careflow/engine/mpi_executor.hpp"
+#include "careflow/engine_mpi/mpi_executor.hpp"
 
 namespace careflow::app {
 namespace {

@@ -1,7 +1,7 @@
 // One run over MPI ranks (built when CAREFLOW_MPI is on): `mpirun -np N careflow run REGION.yaml`
 // places the scenario's sites on the ranks and runs each replication on the conservative MPI
-// executor (engine/mpi_executor.hpp); rank 0 gathers every site's figures and reports. See
-// docs/cluster.md.
+// executor (careflow/engine_mpi/mpi_executor.hpp); rank 0 gathers every site's figures and
+// reports. See docs/cluster.md.
 #pragma once
 
 #include "careflow/models/care_model.hpp"

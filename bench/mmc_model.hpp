@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "careflow/engine/resource.hpp"
-#include "careflow/engine/simulation.hpp"
+#include "careflow/engine/sequential_executor.hpp"
 
 namespace careflow::testing {
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "careflow/engine/parallel_executor.hpp"
+#include "careflow/engine/sequential_executor.hpp"
 #include "phold.hpp"
 
 using namespace careflow;

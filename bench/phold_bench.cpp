@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "careflow/engine/ladder_queue.hpp"
+#include "careflow/engine/sequential_executor.hpp"
 #include "phold.hpp"
 
 using namespace careflow;

@@ -1,4 +1,4 @@
-#include "careflow/engine/mpi_executor.hpp"
+#include "careflow/engine_mpi/mpi_executor.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -28,21 +28,22 @@ T take(const char*& p) {
 
 }  // namespace
 
-MpiExecutor::MpiExecutor(Simulation& sim, MPI_Comm comm, std::vector<int> owner)
+template <FutureEventSet Fes>
+MpiExecutor<Fes>::MpiExecutor(Simulation& sim, MPI_Comm comm, std::vector<int> owner)
     : sim_(sim), comm_(comm), owner_(std::move(owner)) {
   check(MPI_Comm_rank(comm_, &rank_), "MPI_Comm_rank");
   check(MPI_Comm_size(comm_, &ranks_), "MPI_Comm_size");
 }
 
-void MpiExecutor::route(Context& ctx) {
-  (void)ctx;
+template <FutureEventSet Fes>
+void MpiExecutor<Fes>::route() {
   bool held = false;
   for (const Event& e : local_) {
     if (owner_[e.target] != rank_) {
       out_[static_cast<std::size_t>(owner_[e.target])].push_back(e);
     } else if (!held) {
       // Hold: the first event for this rank replaces the one just handled.
-      fes_.replace_top(e);
+      replace_top_or_push(fes_, e);
       held = true;
     } else {
       fes_.push(e);
@@ -57,7 +58,8 @@ void MpiExecutor::route(Context& ctx) {
   attach_local_.clear();
 }
 
-void MpiExecutor::exchange() {
+template <FutureEventSet Fes>
+void MpiExecutor<Fes>::exchange() {
   const auto n = static_cast<std::size_t>(ranks_);
   std::vector<char> send;
   std::vector<int> send_counts(n, 0), send_displs(n, 0), recv_counts(n, 0), recv_displs(n, 0);
@@ -108,7 +110,8 @@ void MpiExecutor::exchange() {
   }
 }
 
-RunStats MpiExecutor::run(SimTime until) {
+template <FutureEventSet Fes>
+RunStats MpiExecutor<Fes>::run(SimTime until) {
   const auto n = static_cast<LpId>(sim_.lp_count());
   if (owner_.empty()) {
     owner_.resize(n);
@@ -132,13 +135,10 @@ RunStats MpiExecutor::run(SimTime until) {
   ctx.attach_out_ = &attach_local_;
   ctx.attach_in_ = &attachments_;
   for (LpId i = 0; i < n; ++i) slots_[i].lp = &sim_.lp(i);
+  auto slot_of = [this](LpId i) { return owner_[i] == rank_ ? &slots_[i] : nullptr; };  // this rank's LPs
 
   // Start this rank's LPs in LP order.
-  for (LpId i = 0; i < n; ++i) {
-    if (owner_[i] != rank_) continue;
-    ctx.self_ = i;
-    ctx.seq_ = &slots_[i].seq;
-    slots_[i].lp->on_start(ctx);
+  LpLifecycle::start(ctx, n, slot_of, [this] {
     for (const Event& e : local_) {
       if (owner_[e.target] == rank_) fes_.push(e);
       else out_[static_cast<std::size_t>(owner_[e.target])].push_back(e);
@@ -149,7 +149,7 @@ RunStats MpiExecutor::run(SimTime until) {
       else attach_out_[static_cast<std::size_t>(owner_[a.target])].push_back(std::move(a));
     }
     attach_local_.clear();
-  }
+  });
 
   std::uint64_t events = 0;
   std::size_t peak = 0;
@@ -173,7 +173,7 @@ RunStats MpiExecutor::run(SimTime until) {
       ctx.deliver(*slot.lp, slot.seq, slot.hash, e);
       ++events;
       last = e.time;
-      route(ctx);
+      route();
     }
   }
 
@@ -185,22 +185,16 @@ RunStats MpiExecutor::run(SimTime until) {
   check(MPI_Allreduce(&peak_local, &peak_all, 1, MPI_UINT64_T, MPI_SUM, comm_), "MPI_Allreduce");
   stats.peak_pending = peak_all;  // the sum of the ranks' peaks (an upper bound on the whole's)
   stats.end_time = until < kForever ? until : last_all;
-  ctx.now_ = stats.end_time;
-  for (LpId i = 0; i < n; ++i) {
-    if (owner_[i] != rank_) continue;
-    ctx.self_ = i;
-    ctx.seq_ = &slots_[i].seq;
-    slots_[i].lp->on_finish(ctx);
-    local_.clear();  // events scheduled while finishing are never processed
-    attach_local_.clear();
-  }
-  std::vector<std::uint64_t> mine(n, 0);
-  for (LpId i = 0; i < n; ++i)
-    if (owner_[i] == rank_) mine[i] = slots_[i].hash;
+  LpLifecycle::finish(ctx, n, stats.end_time, slot_of);
+  std::vector<std::uint64_t> mine;  // this rank's LPs' hashes, 0 for the others'
+  LpLifecycle::hashes(n, slot_of, mine);
   hashes_.assign(n, 0);
   check(MPI_Allreduce(mine.data(), hashes_.data(), static_cast<int>(n), MPI_UINT64_T, MPI_BXOR, comm_), "MPI_Allreduce");
   stats.fingerprint = combine_fingerprint(hashes_);
   return stats;
 }
+
+template class MpiExecutor<LadderQueue>;
+template class MpiExecutor<DaryHeap<4>>;
 
 }  // namespace careflow

@@ -23,8 +23,6 @@ double quantile(std::span<const double> values, double p) {
   return x_lo + (h - static_cast<double>(lo)) * (x_hi - x_lo);
 }
 
-double Sample::quantile(double p) const { return careflow::quantile(values_, p); }
-
 QuantileSketch::QuantileSketch(double relative_accuracy) : alpha_(relative_accuracy) {
   if (!(relative_accuracy > 0 && relative_accuracy < 1))
     throw std::invalid_argument("QuantileSketch: relative accuracy must be in (0, 1)");

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "careflow/engine/dary_heap.hpp"
-#include "careflow/engine/simulation.hpp"
+#include "careflow/engine/sequential_executor.hpp"
 #include "phold.hpp"
 
 using namespace careflow;

@@ -9,7 +9,7 @@
 #include "careflow/engine/dary_heap.hpp"
 #include "careflow/engine/ladder_queue.hpp"
 #include "careflow/engine/random.hpp"
-#include "careflow/engine/simulation.hpp"
+#include "careflow/engine/sequential_executor.hpp"
 #include "phold.hpp"
 
 using namespace careflow;

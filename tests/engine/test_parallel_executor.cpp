@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "careflow/engine/parallel_executor.hpp"
+#include "careflow/engine/sequential_executor.hpp"
 #include "carrier_model.hpp"
 #include "mmc_model.hpp"
 #include "phold.hpp"

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "careflow/engine/simulation.hpp"
+#include "careflow/engine/sequential_executor.hpp"
 #include "careflow/models/care_model.hpp"
 #include "careflow/models/default_scenario.hpp"
 #include "careflow/models/scenario_loader.hpp"

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "careflow/io/hdf5_results.hpp"
+#include "checks.hpp"
 
 namespace {
 
@@ -130,29 +131,9 @@ cm::RunResult sample_result(bool with_summary) {
 
 // ---------------------------------------------------------------- failure checks
 
-int failures = 0;
-
-void expect(bool ok, const std::string& what) {
-  if (!ok) {
-    ++failures;
-    std::cerr << "FAILED: " << what << '\n';
-  }
-}
-
-// Runs f, which must throw std::runtime_error whose message contains each of `needles`.
-void expect_throw(const std::string& what, const std::function<void()>& f, const std::vector<std::string>& needles) {
-  try {
-    f();
-    expect(false, what + ": no exception");
-  } catch (const std::runtime_error& e) {
-    const std::string msg = e.what();
-    for (const auto& n : needles)
-      expect(msg.find(n) != std::string::npos, what + ": message lacks '" + n + "': " + msg);
-    std::cout << "ok: " << what << ": " << msg << '\n';
-  } catch (const std::exception& e) {
-    expect(false, what + ": wrong exception type: " + e.what());
-  }
-}
+using careflow::io_checks::expect;
+using careflow::io_checks::expect_throw;
+using careflow::io_checks::read_all;
 
 // Names in `dir` other than `keep` (temporary files must not survive a failed write).
 std::vector<std::string> stray_files(const fs::path& dir, const std::vector<std::string>& keep) {
@@ -164,11 +145,6 @@ std::vector<std::string> stray_files(const fs::path& dir, const std::vector<std:
     if (!kept) out.push_back(name);
   }
   return out;
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 bool is_hdf5(const fs::path& p) { return read_all(p).rfind("\x89HDF\r\n\x1a\n", 0) == 0; }
@@ -291,12 +267,7 @@ int check_failures() {
 
   std::error_code ec;
   fs::remove_all(dir, ec);
-  if (failures > 0) {
-    std::cerr << failures << " check(s) failed\n";
-    return 1;
-  }
-  std::cout << "all failure checks passed\n";
-  return 0;
+  return careflow::io_checks::report("all failure checks passed");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Run with mpirun: the MPI executor must reproduce the sequential executor exactly (events,
 // end time, fingerprint, every LP hash) for several models and placements of LPs on ranks.
-// Every rank also runs the sequential executor itself, so each rank checks on its own.
+// Every rank also runs the sequential executor itself, so each rank checks on its own. The MPI
+// executor runs on the default future-event set and, for one model, on DaryHeap<4>.
 // Exit status 0 when every check passes on this rank; a message per failure otherwise.
 #include <mpi.h>
 
@@ -9,7 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "careflow/engine/mpi_executor.hpp"
+#include "careflow/engine/dary_heap.hpp"
+#include "careflow/engine/sequential_executor.hpp"
+#include "careflow/engine_mpi/mpi_executor.hpp"
 #include "engine/carrier_model.hpp"
 #include "mmc_model.hpp"
 #include "phold.hpp"
@@ -21,26 +24,25 @@ namespace {
 using Build = std::function<void(Simulation&)>;
 int failures = 0;
 
+// The MPI executor on the future-event set Fes against the sequential executor on the default one.
+template <FutureEventSet Fes = DefaultFes>
 void check_model(const std::string& name, const Build& build, std::size_t lps, double lookahead, double until, int rank,
                  int ranks) {
   Simulation seq_sim(11, 2, lookahead);
   build(seq_sim);
   SequentialExecutor<> seq(seq_sim);
   const RunStats a = seq.run(until);
-  std::vector<std::pair<std::string, std::vector<int>>> placements;
-  placements.emplace_back("blocks", std::vector<int>{});
   std::vector<int> rr(lps), last(lps, ranks - 1), odd(lps);
   for (std::size_t i = 0; i < lps; ++i) {
     rr[i] = static_cast<int>(i % static_cast<std::size_t>(ranks));
     odd[i] = static_cast<int>((i * 7 + 3) % static_cast<std::size_t>(ranks));
   }
-  placements.emplace_back("round robin", rr);
-  placements.emplace_back("all on the last rank", last);
-  placements.emplace_back("scattered", odd);
+  const std::vector<std::pair<std::string, std::vector<int>>> placements = {
+      {"blocks", {}}, {"round robin", rr}, {"all on the last rank", last}, {"scattered", odd}};
   for (const auto& [pname, owner] : placements) {
     Simulation sim(11, 2, lookahead);
     build(sim);
-    MpiExecutor exec(sim, MPI_COMM_WORLD, owner);
+    MpiExecutor<Fes> exec(sim, MPI_COMM_WORLD, owner);
     const RunStats b = exec.run(until);
     const bool ok = a.events == b.events && a.end_time == b.end_time && a.fingerprint == b.fingerprint &&
                     seq.lp_hashes() == exec.lp_hashes();
@@ -69,6 +71,9 @@ int main(int argc, char** argv) {
     for (const bench::PholdParams p : {bench::PholdParams{64, 4, 0.1, 1.0}, bench::PholdParams{9, 2, 0.25, 0.0}})
       check_model("PHOLD " + std::to_string(p.lps) + " LPs", [p](Simulation& sim) { bench::build_phold(sim, p); }, p.lps,
                   p.lookahead, 60.0, rank, ranks);
+    const bench::PholdParams p{64, 4, 0.1, 1.0};
+    check_model<DaryHeap<4>>("PHOLD 64 LPs, DaryHeap<4>", [p](Simulation& sim) { bench::build_phold(sim, p); }, p.lps,
+                             p.lookahead, 60.0, rank, ranks);
     check_model("attachments", [](Simulation& sim) { for (int i = 0; i < 12; ++i) sim.emplace<test::CarrierLp>(12); }, 12, 0.5,
                 80.0, rank, ranks);
   } catch (const std::exception& e) {

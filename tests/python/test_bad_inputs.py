@@ -3,16 +3,12 @@
 Each case is refused by `careflow validate` and by `careflow run --out` with exit status 2,
 one message naming the file, line and field with the expected fragment, no crash, and no
 output file (nor a temporary one) left behind."""
-import os
-import subprocess
-from pathlib import Path
-
 import pytest
 
-CAREFLOW = os.environ.get("CAREFLOW_BIN")
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import ROOT, careflow, needs_careflow
+
 CATALOGUE = ROOT / "tests" / "bad_inputs"
-pytestmark = pytest.mark.skipif(not CAREFLOW, reason="CAREFLOW_BIN is not set (run through ctest)")
+pytestmark = needs_careflow
 
 
 def read_cases():
@@ -50,17 +46,16 @@ def check_message(stderr, name, at, number, field, fragment):
 
 @pytest.mark.parametrize("name,at,number,field,fragment", CASES, ids=[c[0] for c in CASES])
 def test_validate_refuses(name, at, number, field, fragment):
-    proc = subprocess.run([CAREFLOW, "validate", name], cwd=CATALOGUE, capture_output=True, timeout=60)
+    proc = careflow("validate", name, cwd=CATALOGUE, check=False, timeout=60)
     assert proc.returncode == 2, proc.stderr
-    check_message(proc.stderr.decode("utf-8"), name, at, number, field, fragment)
+    check_message(proc.stderr, name, at, number, field, fragment)
 
 
 @pytest.mark.parametrize("name,at,number,field,fragment", CASES, ids=[c[0] for c in CASES])
 def test_run_refuses_and_writes_nothing(tmp_path, name, at, number, field, fragment):
     out = tmp_path / "results.h5"
-    proc = subprocess.run([CAREFLOW, "run", name, "--replications", "1", "--years", "2", "--out", str(out)],
-                          cwd=CATALOGUE, capture_output=True, timeout=60)
+    proc = careflow("run", name, "--replications", 1, "--years", 2, "--out", out, cwd=CATALOGUE, check=False, timeout=60)
     assert proc.returncode == 2, proc.stderr
-    check_message(proc.stderr.decode("utf-8"), name, at, number, field, fragment)
-    assert proc.stdout == b""
+    check_message(proc.stderr, name, at, number, field, fragment)
+    assert proc.stdout == ""
     assert list(tmp_path.iterdir()) == [], "bad input must leave no file behind"

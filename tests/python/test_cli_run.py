@@ -1,21 +1,13 @@
 """End to end: `careflow run` writes an HDF5 results file that h5py and pandas read without
 careflow; bad input exits with status 2, names file, line and field, and writes nothing."""
-import os
-import subprocess
-from pathlib import Path
-
 import h5py
 import numpy as np
 import pandas as pd
 import pytest
 
-CAREFLOW = os.environ.get("CAREFLOW_BIN")
-ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(not CAREFLOW, reason="CAREFLOW_BIN is not set (run through ctest)")
+from conftest import ROOT, careflow as run, needs_careflow
 
-
-def run(*args, check=True):
-    return subprocess.run([CAREFLOW, *map(str, args)], capture_output=True, text=True, check=check)
+pytestmark = needs_careflow
 
 
 @pytest.fixture(scope="module")

@@ -4,27 +4,16 @@ writes (every dataset and attribute but the run time: fingerprints, figures, epi
 a failing rank fails the job, names the rank and leaves no results file; bad input and a
 one-site scenario are refused before any work. Registered by tests/CMakeLists.txt only when
 careflow is built with MPI."""
-import os
-import subprocess
-from pathlib import Path
-
 import h5py
 import numpy as np
 import pytest
 
-import mpi_launch
+from conftest import ROOT, careflow, careflow_mpi, needs_careflow_and_mpi
 
-CAREFLOW = os.environ.get("CAREFLOW_BIN")
-MPIEXEC = os.environ.get("CAREFLOW_MPIEXEC")
-ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(not (CAREFLOW and MPIEXEC), reason="CAREFLOW_BIN / CAREFLOW_MPIEXEC not set (run through ctest)")
+pytestmark = needs_careflow_and_mpi
 
 # The region at 4% of its size over 6 years (1 of them reported): two replications, a second or two each.
 ARGS = ["run", str(ROOT / "scenarios/region.yaml"), "--scale", "0.04", "--years", "6", "--replications", "2"]
-
-
-def run(cmd, **extra):
-    return subprocess.run(cmd, capture_output=True, text=True, env=mpi_launch.mpi_env(**extra), timeout=300)
 
 
 def contents(path):
@@ -54,7 +43,7 @@ def same(x, y):
 @pytest.fixture(scope="module")
 def one_process(tmp_path_factory):
     out = tmp_path_factory.mktemp("one") / "region.h5"
-    proc = subprocess.run([CAREFLOW, *ARGS, "--out", str(out)], capture_output=True, text=True)
+    proc = careflow(*ARGS, "--out", out, check=False)
     assert proc.returncode == 0, proc.stderr
     return contents(out)
 
@@ -62,7 +51,7 @@ def one_process(tmp_path_factory):
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_a_run_over_ranks_writes_what_one_process_writes(tmp_path, one_process, ranks):
     out = tmp_path / "region.h5"
-    proc = run([*mpi_launch.mpirun(MPIEXEC, ranks), CAREFLOW, *ARGS, "--out", str(out)])
+    proc = careflow_mpi(ranks, *ARGS, "--out", out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("Results written to") == 1, proc.stdout  # rank 0 alone reports
     mine = contents(out)
@@ -75,7 +64,7 @@ def test_a_run_over_ranks_writes_what_one_process_writes(tmp_path, one_process, 
 
 def test_a_failing_rank_fails_the_job_and_leaves_no_file(tmp_path):
     out = tmp_path / "region.h5"
-    proc = run([*mpi_launch.mpirun(MPIEXEC, 2), CAREFLOW, *ARGS, "--out", str(out)], CAREFLOW_TEST_FAIL_RANK="1")
+    proc = careflow_mpi(2, *ARGS, "--out", out, CAREFLOW_TEST_FAIL_RANK="1")
     assert proc.returncode != 0
     assert "rank 1 of 2" in proc.stderr, proc.stderr
     assert not out.exists()
@@ -84,7 +73,7 @@ def test_a_failing_rank_fails_the_job_and_leaves_no_file(tmp_path):
 
 def test_a_one_site_scenario_is_refused_before_any_work(tmp_path):
     out = tmp_path / "default.h5"
-    proc = run([*mpi_launch.mpirun(MPIEXEC, 2), CAREFLOW, "run", "--years", "6", "--out", str(out)])
+    proc = careflow_mpi(2, "run", "--years", "6", "--out", out)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.count("this scenario has one site") == 1, proc.stderr
     assert not out.exists()
@@ -92,8 +81,8 @@ def test_a_one_site_scenario_is_refused_before_any_work(tmp_path):
 
 def test_bad_input_is_refused_once_with_the_single_process_message(tmp_path):
     bad = ROOT / "tests/bad_inputs/69-region-unknown-site.yaml"
-    single = subprocess.run([CAREFLOW, "run", str(bad)], capture_output=True, text=True)
-    proc = run([*mpi_launch.mpirun(MPIEXEC, 2), CAREFLOW, "run", str(bad), "--out", str(tmp_path / "x.h5")])
+    single = careflow("run", bad, check=False)
+    proc = careflow_mpi(2, "run", bad, "--out", tmp_path / "x.h5")
     assert single.returncode == 2 and proc.returncode == 2
     assert proc.stderr.count("careflow: error:") == 1, proc.stderr
     assert single.stderr.strip() in proc.stderr

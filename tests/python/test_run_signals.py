@@ -10,13 +10,13 @@ import random
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import h5py
 import pytest
 
-CAREFLOW = os.environ.get("CAREFLOW_BIN")
-pytestmark = pytest.mark.skipif(not CAREFLOW, reason="CAREFLOW_BIN is not set (run through ctest)")
+from conftest import CAREFLOW, careflow, needs_careflow
+
+pytestmark = needs_careflow
 
 ARGS = ["run", "--replications", "2", "--years", "6", "--threads", "2", "--quiet"]
 KILLS_PER_SIGNAL = 8
@@ -35,13 +35,13 @@ def complete(path):
 def reference(tmp_path_factory):
     d = tmp_path_factory.mktemp("reference")
     previous = d / "previous.h5"  # the "previous complete file" a re-run would replace
-    subprocess.run([CAREFLOW, *ARGS, "--seed", "99", "--out", str(previous)], check=True)
+    careflow(*ARGS, "--seed", 99, "--out", previous)
     # The fastest of three runs: on a shared machine a run may be much faster than the first
     # one timed, and a kill drawn after its end would only test a finished run.
     fastest = float("inf")
     for _ in range(3):
         start = time.monotonic()
-        subprocess.run([CAREFLOW, *ARGS, "--out", str(d / "full.h5")], check=True)
+        careflow(*ARGS, "--out", d / "full.h5")
         fastest = min(fastest, time.monotonic() - start)
     return previous, fastest
 
@@ -94,8 +94,7 @@ def test_unwritable_output_fails_before_simulating(tmp_path, target, fragment):
     (tmp_path / "a_directory").mkdir()
     before = sorted(p.name for p in tmp_path.iterdir())
     start = time.monotonic()
-    proc = subprocess.run([CAREFLOW, "run", "--replications", "2", "--years", "20", "--out", str(tmp_path / target)],
-                          capture_output=True, text=True, timeout=60)
+    proc = careflow("run", "--replications", 2, "--years", 20, "--out", tmp_path / target, check=False, timeout=60)
     elapsed = time.monotonic() - start
     assert proc.returncode == 2
     assert target.split("/")[0] in proc.stderr and fragment in proc.stderr, proc.stderr

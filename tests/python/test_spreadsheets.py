@@ -3,26 +3,16 @@ scenario workbooks (written, edited, run, converted back), results workbooks and
 workbooks (exit 2, sheet/row/column named, nothing written) and the STRESS-DES report."""
 import json
 import math
-import os
-import subprocess
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 import yaml
 
-CAREFLOW = os.environ.get("CAREFLOW_BIN")
-ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(not CAREFLOW, reason="CAREFLOW_BIN is not set (run through ctest)")
+from conftest import ROOT, careflow as run, needs_careflow
+
+pytestmark = needs_careflow
 SHEETS = ["about", "options", "agencies", "pools", "cohorts", "services", "pathways", "discharge_checks", "transforms", "lists"]
-
-
-def run(*args, check=True):
-    p = subprocess.run([CAREFLOW, *map(str, args)], capture_output=True, text=True, timeout=600)
-    if check and p.returncode != 0:
-        raise AssertionError(f"careflow {' '.join(map(str, args))} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}")
-    return p
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,6 @@
 """A sweep killed at a random moment (SIGINT, SIGTERM, SIGKILL) leaves no results file; with
 --resume it finishes without redoing finished replications and its file equals, byte for
 byte, the file of an uninterrupted sweep."""
-import os
 import signal
 import subprocess
 import time
@@ -10,9 +9,9 @@ from pathlib import Path
 import h5py
 import pytest
 
-CAREFLOW = os.environ.get("CAREFLOW_BIN")
-ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(not CAREFLOW, reason="CAREFLOW_BIN is not set (run through ctest)")
+from conftest import CAREFLOW, ROOT, careflow, needs_careflow
+
+pytestmark = needs_careflow
 
 ARGS = ["sweep", str(ROOT / "scenarios/default.yaml"), "--set", "services[early_help].capacity=1300,1500,1700",
         "--replications", "4", "--years", "6", "--threads", "2"]
@@ -21,7 +20,7 @@ ARGS = ["sweep", str(ROOT / "scenarios/default.yaml"), "--set", "services[early_
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     out = tmp_path_factory.mktemp("full") / "sweep.h5"
-    proc = subprocess.run([CAREFLOW, *ARGS, "--out", str(out)], capture_output=True, text=True)
+    proc = careflow(*ARGS, "--out", out, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "3 points × 4 replications" in proc.stdout
     return out
@@ -51,10 +50,10 @@ def test_killed_sweep_resumes_to_the_same_bytes(tmp_path, uninterrupted, sig):
     finished = len(list(journal.glob("*.bin")))
     assert 0 < finished < 12
 
-    again = subprocess.run([CAREFLOW, *ARGS, "--out", str(out)], capture_output=True, text=True)
+    again = careflow(*ARGS, "--out", out, check=False)
     assert again.returncode == 2 and "--resume" in again.stderr
 
-    resumed = subprocess.run([CAREFLOW, *ARGS, "--out", str(out), "--resume"], capture_output=True, text=True)
+    resumed = careflow(*ARGS, "--out", out, "--resume", check=False)
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming: {finished} of 12" in resumed.stderr
     assert out.read_bytes() == uninterrupted.read_bytes()

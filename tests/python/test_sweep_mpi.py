@@ -12,29 +12,19 @@ from pathlib import Path
 import pytest
 
 import mpi_launch
+from conftest import ROOT, careflow, careflow_mpi, mpirun_careflow, needs_careflow_and_mpi
 
-CAREFLOW = os.environ.get("CAREFLOW_BIN")
-MPIEXEC = os.environ.get("CAREFLOW_MPIEXEC")
-ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(not (CAREFLOW and MPIEXEC), reason="CAREFLOW_BIN / CAREFLOW_MPIEXEC not set (run through ctest)")
+pytestmark = needs_careflow_and_mpi
 
 ARGS = ["sweep", str(ROOT / "scenarios/default.yaml"), "--set", "services[early_help].capacity=1300,1500,1700",
         "--replications", "4", "--years", "6", "--threads", "1"]
 TOTAL = 12
 
 
-def mpirun(n):
-    return mpi_launch.mpirun(MPIEXEC, n)
-
-
-def run(cmd, **extra):
-    return subprocess.run(cmd, capture_output=True, text=True, env=mpi_launch.mpi_env(**extra), timeout=300)
-
-
 @pytest.fixture(scope="module")
 def sequential(tmp_path_factory):
     out = tmp_path_factory.mktemp("seq") / "sweep.h5"
-    proc = subprocess.run([CAREFLOW, *ARGS, "--out", str(out)], capture_output=True, text=True)
+    proc = careflow(*ARGS, "--out", out, check=False)
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -42,7 +32,7 @@ def sequential(tmp_path_factory):
 @pytest.mark.parametrize("ranks", [1, 2])
 def test_mpi_sweep_equals_the_sequential_sweep(tmp_path, sequential, ranks):
     out = tmp_path / "sweep.h5"
-    proc = run([*mpirun(ranks), CAREFLOW, *ARGS, "--out", str(out)])
+    proc = careflow_mpi(ranks, *ARGS, "--out", out)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("3 points × 4 replications") == 1, proc.stdout  # rank 0 alone prints
     assert out.read_bytes() == sequential.read_bytes()
@@ -51,7 +41,7 @@ def test_mpi_sweep_equals_the_sequential_sweep(tmp_path, sequential, ranks):
 
 def test_rank_0_as_pure_coordinator_gives_the_same_file(tmp_path, sequential):
     out = tmp_path / "sweep.h5"
-    proc = run([*mpirun(2), CAREFLOW, *ARGS, "--out", str(out)], CAREFLOW_MPI_ROOT_WORKS="0")
+    proc = careflow_mpi(2, *ARGS, "--out", out, CAREFLOW_MPI_ROOT_WORKS="0")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert out.read_bytes() == sequential.read_bytes()
 
@@ -60,7 +50,7 @@ def test_rank_0_as_pure_coordinator_gives_the_same_file(tmp_path, sequential):
 def test_killed_mpi_sweep_resumes_to_the_same_bytes(tmp_path, sequential, sig):
     out = tmp_path / "sweep.h5"
     journal = Path(str(out) + ".journal")
-    proc = subprocess.Popen([*mpirun(2), CAREFLOW, *ARGS, "--out", str(out)], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([*mpirun_careflow(2), *ARGS, "--out", str(out)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=mpi_launch.mpi_env(), start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline and not (journal.exists() and any(journal.glob("*.bin"))):
@@ -73,10 +63,10 @@ def test_killed_mpi_sweep_resumes_to_the_same_bytes(tmp_path, sequential, sig):
     finished = len(list(journal.glob("*.bin")))
     assert 0 < finished < TOTAL
 
-    again = run([*mpirun(2), CAREFLOW, *ARGS, "--out", str(out)])
+    again = careflow_mpi(2, *ARGS, "--out", out)
     assert again.returncode == 2 and "--resume" in again.stderr
 
-    resumed = run([*mpirun(2), CAREFLOW, *ARGS, "--out", str(out), "--resume"])
+    resumed = careflow_mpi(2, *ARGS, "--out", out, "--resume")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert f"resuming: {finished} of {TOTAL}" in resumed.stderr
     assert out.read_bytes() == sequential.read_bytes()
@@ -86,13 +76,13 @@ def test_killed_mpi_sweep_resumes_to_the_same_bytes(tmp_path, sequential, sig):
 @pytest.mark.parametrize("rank", [1, 0])
 def test_failing_rank_fails_the_job_and_names_it(tmp_path, rank):
     out = tmp_path / "sweep.h5"
-    proc = run([*mpirun(2), CAREFLOW, *ARGS, "--out", str(out)], CAREFLOW_TEST_FAIL_RANK=str(rank))
+    proc = careflow_mpi(2, *ARGS, "--out", out, CAREFLOW_TEST_FAIL_RANK=str(rank))
     assert proc.returncode != 0
     assert f"rank {rank} of 2 failed" in proc.stderr, proc.stderr
     assert "CAREFLOW_TEST_FAIL_RANK" in proc.stderr
     assert not out.exists(), "a failed sweep must not leave a results file"
     # What finished is journalled: the same sweep resumes (without the hook) to a complete file.
-    resumed = run([*mpirun(2), CAREFLOW, *ARGS, "--out", str(out), "--resume"])
+    resumed = careflow_mpi(2, *ARGS, "--out", out, "--resume")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert out.exists()
 
@@ -104,9 +94,9 @@ def test_failing_rank_fails_the_job_and_names_it(tmp_path, rank):
 def test_bad_input_is_refused_before_any_work_with_the_same_message(tmp_path, bad):
     out = tmp_path / "sweep.h5"
     base = ["sweep", str(ROOT / "scenarios/default.yaml"), *bad, "--replications", "2", "--years", "2", "--out", str(out)]
-    single = subprocess.run([CAREFLOW, *base], capture_output=True, text=True)
+    single = careflow(*base, check=False)
     assert single.returncode == 2
-    proc = run([*mpirun(2), CAREFLOW, *base])
+    proc = careflow_mpi(2, *base)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.count(single.stderr.strip()) == 1, proc.stderr  # the same message, once
     assert not out.exists() and not Path(str(out) + ".journal").exists()

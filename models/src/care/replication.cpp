@@ -9,6 +9,7 @@
 #include <string>
 
 #include "careflow/engine/parallel_executor.hpp"
+#include "careflow/engine/sequential_executor.hpp"
 #include "careflow/models/care_model.hpp"
 #include "careflow/models/scale.hpp"
 #include "care/metrics.hpp"

@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "careflow/engine/executor_common.hpp"
 #include "careflow/engine/simulation.hpp"
 #include "careflow/engine/worker_team.hpp"
 
@@ -98,6 +100,7 @@ class ParallelExecutor {
     }
 
     // Start every LP in LP order, on this thread, as the sequential executor does.
+    auto slot_ptr = [this](LpId i) { return &slot_of(i); };
     {
       Context ctx;
       ctx.bind(sim_);
@@ -105,16 +108,12 @@ class ParallelExecutor {
       std::vector<OutgoingAttachment> attached;
       ctx.outbox_ = &started;
       ctx.attach_out_ = &attached;
-      for (LpId i = 0; i < n; ++i) {
-        LpSlot& slot = slot_of(i);
-        ctx.self_ = i;
-        ctx.seq_ = &slot.seq;
-        slot.lp->on_start(ctx);
+      LpLifecycle::start(ctx, n, slot_ptr, [&] {
         for (const Event& e : started) parts_[partition_[e.target]].fes.push(e);
         started.clear();
         for (OutgoingAttachment& a : attached) parts_[partition_[a.target]].attachments.emplace(a.stamp, std::move(a.bytes));
         attached.clear();
-      }
+      });
     }
 
     RunStats stats;
@@ -162,21 +161,12 @@ class ParallelExecutor {
     stats.end_time = until < kForever ? until : last;
     Context ctx;
     ctx.bind(sim_);
-    ctx.now_ = stats.end_time;
     std::vector<Event> dropped;  // events scheduled while finishing are never processed
     std::vector<OutgoingAttachment> dropped_attachments;
     ctx.outbox_ = &dropped;
     ctx.attach_out_ = &dropped_attachments;
-    for (LpId i = 0; i < n; ++i) {
-      LpSlot& slot = slot_of(i);
-      ctx.self_ = i;
-      ctx.seq_ = &slot.seq;
-      slot.lp->on_finish(ctx);
-      dropped.clear();
-      dropped_attachments.clear();
-    }
-    hashes_.resize(n);
-    for (LpId i = 0; i < n; ++i) hashes_[i] = slot_of(i).hash;
+    LpLifecycle::finish(ctx, n, stats.end_time, slot_ptr);
+    LpLifecycle::hashes(n, slot_ptr, hashes_);
     stats.fingerprint = combine_fingerprint(hashes_);
     return stats;
   }
@@ -190,12 +180,6 @@ class ParallelExecutor {
   void set_min_window_for_threads(std::uint64_t events) noexcept { min_window_for_threads_ = events; }
 
  private:
-  struct LpSlot {
-    LogicalProcess* lp = nullptr;
-    std::uint64_t seq = 0;
-    std::uint64_t hash = 0;
-  };
-
   // Everything one partition touches in a window, apart from other partitions' outboxes to
   // it. Aligned so that two partitions never write to one cache line.
   struct alignas(64) Partition {
@@ -273,22 +257,13 @@ class ParallelExecutor {
     part.next = std::min(fes.empty() ? kForever : fes.top().time, sent_min);
   }
 
-  static void replace_top_or_push(Fes& fes, const Event& e) {
-    if constexpr (requires { fes.replace_top(e); }) {
-      fes.replace_top(e);
-    } else {
-      fes.pop();
-      fes.push(e);
-    }
-  }
-
   Simulation& sim_;
   WorkerTeam team_;
   std::vector<std::uint32_t> partition_;   // LP -> partition (read-only during a run)
   bool default_partition_;                 // blocks, one per thread, for whatever LPs there are
   std::vector<std::uint32_t> local_index_;  // LP -> index in its partition's slots
-  bool contiguous_ = false;
-  std::uint64_t min_window_for_threads_ = 256;                 // every partition a range of LPs, in LP order
+  bool contiguous_ = false;                  // every partition a range of LPs, in LP order
+  std::uint64_t min_window_for_threads_ = 256;  // a window after one of fewer events runs on this thread
   std::vector<Partition> parts_;
   std::vector<std::uint64_t> hashes_;
 };

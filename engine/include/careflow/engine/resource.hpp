@@ -87,7 +87,6 @@ class Resource {
   double utilisation(SimTime now) const noexcept;
   /// Share of [reset, now] that `unit` was busy.
   double unit_utilisation(std::uint32_t unit, SimTime now) const;
-  std::size_t unit_count() const noexcept { return units_.size(); }
   std::uint64_t arrivals() const noexcept { return arrivals_; }
   std::uint64_t balked() const noexcept { return balked_; }
   std::uint64_t reneged() const noexcept { return reneged_; }

@@ -1,4 +1,6 @@
-// Logical processes, the model <-> engine contract, and the sequential executor.
+// The model's side of the engine: logical processes, the Context they act through, and the
+// Simulation that holds them. The executors that run a Simulation are in sequential_executor.hpp,
+// parallel_executor.hpp and (built with MPI) careflow/engine_mpi/mpi_executor.hpp.
 #pragma once
 
 #include <cstddef>
@@ -10,10 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "careflow/engine/dary_heap.hpp"
 #include "careflow/engine/event.hpp"
 #include "careflow/engine/future_event_set.hpp"
-#include "careflow/engine/ladder_queue.hpp"
 #include "careflow/engine/random.hpp"
 
 namespace careflow {
@@ -104,8 +104,9 @@ class Context {
   friend class SequentialExecutor;
   template <FutureEventSet>
   friend class ParallelExecutor;
-  friend class ExecutorAccess;
+  template <FutureEventSet>
   friend class MpiExecutor;
+  friend class LpLifecycle;
 
   // For executors: a context for `sim`'s run (LP count, lookahead, seed, replication).
   void bind(const Simulation& sim) noexcept;
@@ -227,108 +228,5 @@ inline void Context::deliver(LogicalProcess& lp, std::uint64_t& seq, std::uint64
 
 /// Combine per-LP hashes into one run fingerprint (splitmix64 finaliser per LP).
 std::uint64_t combine_fingerprint(const std::vector<std::uint64_t>& lp_hashes) noexcept;
-
-/// Runs a Simulation on one thread, one event at a time, in the total order.
-/// The future-event set executors use unless told otherwise, chosen by measurement
-/// (bench_hold, bench_phold, bench_mmc, bench_replications; docs/performance.md).
-using DefaultFes = LadderQueue;
-
-template <FutureEventSet Fes = DefaultFes>
-class SequentialExecutor {
- public:
-  explicit SequentialExecutor(Simulation& sim) : sim_(sim) {}
-
-  /// Process every event with time <= until, then finish every LP at `until`
-  /// (or at the last event's time if the model ran dry first and until is infinite).
-  RunStats run(SimTime until) {
-    const auto n = static_cast<LpId>(sim_.lp_count());
-    // Each LP's engine-side state in one record: one cache line touched per event, not three.
-    slots_.assign(n, LpSlot{});
-    fes_.clear();
-    Context ctx;
-    ctx.bind(sim_);
-    ctx.outbox_ = &outbox_;
-    attachments_.clear();
-    attach_out_.clear();
-    ctx.attach_out_ = &attach_out_;
-    ctx.attach_in_ = &attachments_;
-    for (LpId i = 0; i < n; ++i) slots_[i].lp = &sim_.lp(i);
-
-    for (LpId i = 0; i < n; ++i) {
-      ctx.self_ = i;
-      ctx.seq_ = &slots_[i].seq;
-      slots_[i].lp->on_start(ctx);
-      flush();
-    }
-
-    RunStats stats;
-    while (!fes_.empty()) {
-      const Event& e = fes_.top();
-      if (e.time > until) break;
-      LpSlot& slot = slots_[e.target];
-      ctx.deliver(*slot.lp, slot.seq, slot.hash, e);
-      ++stats.events;
-      if (!attach_out_.empty()) keep_attachments();
-      // Hold operation: the first new event replaces the one just handled (one sift, not two).
-      if (outbox_.empty()) {
-        fes_.pop();
-      } else {
-        replace_top_or_push(outbox_.front());
-        for (std::size_t i = 1; i < outbox_.size(); ++i) fes_.push(outbox_[i]);
-        outbox_.clear();
-      }
-      if (fes_.size() > stats.peak_pending) stats.peak_pending = fes_.size();
-    }
-
-    stats.end_time = until < kForever ? until : ctx.now_;
-    ctx.now_ = stats.end_time;
-    for (LpId i = 0; i < n; ++i) {
-      ctx.self_ = i;
-      ctx.seq_ = &slots_[i].seq;
-      slots_[i].lp->on_finish(ctx);
-      outbox_.clear();  // events scheduled while finishing are never processed
-      attach_out_.clear();
-    }
-    hashes_.resize(n);
-    for (LpId i = 0; i < n; ++i) hashes_[i] = slots_[i].hash;
-    stats.fingerprint = combine_fingerprint(hashes_);
-    return stats;
-  }
-
-  const std::vector<std::uint64_t>& lp_hashes() const noexcept { return hashes_; }
-
- private:
-  void flush() {
-    for (const Event& e : outbox_) fes_.push(e);
-    outbox_.clear();
-    keep_attachments();
-  }
-  void keep_attachments() {
-    for (OutgoingAttachment& a : attach_out_) attachments_.emplace(a.stamp, std::move(a.bytes));
-    attach_out_.clear();
-  }
-  void replace_top_or_push(const Event& e) {
-    if constexpr (requires { fes_.replace_top(e); }) {
-      fes_.replace_top(e);
-    } else {
-      fes_.pop();
-      fes_.push(e);
-    }
-  }
-
-  struct LpSlot {
-    LogicalProcess* lp = nullptr;
-    std::uint64_t seq = 0;   // events this LP has scheduled
-    std::uint64_t hash = 0;  // of the events it has processed
-  };
-
-  Simulation& sim_;
-  Fes fes_;
-  std::vector<Event> outbox_;
-  std::vector<OutgoingAttachment> attach_out_;
-  AttachmentStore attachments_;  // attachments of pending events, by stamp
-  std::vector<LpSlot> slots_;
-  std::vector<std::uint64_t> hashes_;
-};
 
 }  // namespace careflow

@@ -100,21 +100,6 @@ class TimeWeighted {
   double level_ = 0, area_ = 0, max_ = 0;
 };
 
-/// Keeps every observation of one replication, for exact quantiles.
-class Sample {
- public:
-  void add(double x) { values_.push_back(x); }
-  void reset() noexcept { values_.clear(); }
-  std::size_t size() const noexcept { return values_.size(); }
-  const std::vector<double>& values() const noexcept { return values_; }
-  /// Quantile p in [0, 1], linear interpolation between order statistics (Hyndman-Fan type 7,
-  /// the default of R and numpy). NaN when empty.
-  double quantile(double p) const;
-
- private:
-  std::vector<double> values_;
-};
-
 /// Quantiles of non-negative observations (waiting times) in fixed memory: a log-binned
 /// histogram (as DDSketch, Masson et al. 2019) with exact zeros, count, sum, min and max.
 /// A bin holds values within a factor gamma = (1 + a) / (1 - a) of each other, so every order
@@ -157,7 +142,9 @@ class QuantileSketch {
   std::vector<std::uint64_t> bins_;  // counts of bins offset_, offset_ + 1, ...
 };
 
-/// Exact type-7 quantile of `values` (sorted or not; the span is not modified).
+/// Exact quantile p in [0, 1] of `values` (sorted or not; the span is not modified): linear
+/// interpolation between order statistics (Hyndman-Fan type 7, the default of R and numpy).
+/// NaN when empty.
 double quantile(std::span<const double> values, double p);
 
 /// A two-sided Student-t confidence interval for a mean.

@@ -1,5 +1,7 @@
 // The conservative executor over MPI ranks: one run, its logical processes placed on ranks,
 // time advanced in windows no longer than the lookahead (as the threaded ParallelExecutor).
+// Outside the engine's main include root because it includes <mpi.h>: only the target
+// careflow::engine_mpi exposes this folder.
 #pragma once
 
 #include <mpi.h>
@@ -7,6 +9,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "careflow/engine/dary_heap.hpp"
+#include "careflow/engine/executor_common.hpp"
+#include "careflow/engine/ladder_queue.hpp"
 #include "careflow/engine/simulation.hpp"
 
 namespace careflow {
@@ -24,7 +29,10 @@ namespace careflow {
 /// rank after the run) equal the sequential run's, for any placement and rank count (tested
 /// with mpirun). Communication per window: one all-reduce and one all-to-all.
 ///
-/// Collective: every rank of `comm` must call run() with the same arguments.
+/// Collective: every rank of `comm` must call run() with the same arguments. Built for the
+/// future-event sets the engine provides (LadderQueue, the default, and DaryHeap<4>; explicit
+/// instantiations in mpi_executor.cpp).
+template <FutureEventSet Fes = DefaultFes>
 class MpiExecutor {
  public:
   /// `owner[lp]`: the rank that runs each LP (empty: contiguous blocks, one per rank).
@@ -36,25 +44,18 @@ class MpiExecutor {
   const std::vector<std::uint64_t>& lp_hashes() const noexcept { return hashes_; }
   int rank() const noexcept { return rank_; }
   int ranks() const noexcept { return ranks_; }
-  bool owns(LpId lp) const noexcept { return owner_[lp] == rank_; }
   /// Windows run (the same on every rank).
   std::uint64_t windows() const noexcept { return windows_; }
 
  private:
-  struct LpSlot {
-    LogicalProcess* lp = nullptr;
-    std::uint64_t seq = 0;
-    std::uint64_t hash = 0;
-  };
-
-  void route(Context& ctx);  // the handler's new events and attachments: here or to other ranks
-  void exchange();            // send what other ranks' LPs were sent, receive ours
+  void route();     // the handler's new events and attachments: here or to other ranks
+  void exchange();  // send what other ranks' LPs were sent, receive ours
 
   Simulation& sim_;
   MPI_Comm comm_;
   int rank_ = 0, ranks_ = 1;
   std::vector<int> owner_;
-  DefaultFes fes_;
+  Fes fes_;
   std::vector<LpSlot> slots_;
   std::vector<Event> local_;
   std::vector<OutgoingAttachment> attach_local_;
@@ -64,5 +65,8 @@ class MpiExecutor {
   std::vector<std::uint64_t> hashes_;
   std::uint64_t windows_ = 0;
 };
+
+extern template class MpiExecutor<LadderQueue>;
+extern template class MpiExecutor<DaryHeap<4>>;
 
 }  // namespace careflow

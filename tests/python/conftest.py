@@ -1,0 +1,42 @@
+"""What the Python tests of the careflow program share: where the program is (ctest sets
+CAREFLOW_BIN, and CAREFLOW_MPIEXEC for the MPI tests), the markers that skip a test run outside
+ctest, and running the program, alone or under mpirun.
+
+Test modules import these names (`from conftest import ...`); pytest loads this file first."""
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import mpi_launch
+
+ROOT = Path(__file__).resolve().parents[2]
+CAREFLOW = os.environ.get("CAREFLOW_BIN")
+MPIEXEC = os.environ.get("CAREFLOW_MPIEXEC")
+
+needs_careflow = pytest.mark.skipif(not CAREFLOW, reason="CAREFLOW_BIN is not set (run through ctest)")
+needs_careflow_and_mpi = pytest.mark.skipif(not (CAREFLOW and MPIEXEC),
+                                            reason="CAREFLOW_BIN / CAREFLOW_MPIEXEC not set (run through ctest)")
+
+
+def careflow(*args, check=True, timeout=600, **kwargs):
+    """`careflow ARGS` (each argument str()-ed) with its output captured as UTF-8 text. With
+    check, a non-zero exit status fails the test and shows both outputs. Other keyword arguments
+    go to subprocess.run (cwd, env, ...)."""
+    proc = subprocess.run([CAREFLOW, *map(str, args)], capture_output=True, encoding="utf-8", timeout=timeout, **kwargs)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"careflow {' '.join(map(str, args))} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def mpirun_careflow(ranks):
+    """The command line that starts careflow on `ranks` MPI ranks (arguments to follow)."""
+    return [*mpi_launch.mpirun(MPIEXEC, ranks), CAREFLOW]
+
+
+def careflow_mpi(ranks, *args, timeout=300, **env):
+    """`mpirun -np RANKS careflow ARGS` in Open MPI's quiet single-machine set-up (mpi_launch),
+    with `env` added to the environment; output captured as text, the exit status left to the test."""
+    return subprocess.run([*mpirun_careflow(ranks), *map(str, args)], capture_output=True, encoding="utf-8",
+                          env=mpi_launch.mpi_env(**env), timeout=timeout)
