@@ -1,19 +1,12 @@
 #include "writing.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
 
-#include "careflow/io/hdf5_results.hpp"
+#include "careflow/support/atomic_file.hpp"
 #include "tables.hpp"
 
 namespace careflow::io {
@@ -49,95 +42,7 @@ std::vector<char> build_image(const std::function<void(hid_t)>& contents) {
   return image;
 }
 
-namespace fs = std::filesystem;
-
-std::string errno_text(int err) { return std::strerror(err); }
-
-// The file that will be replaced: symbolic links are followed (even dangling ones) so that
-// the link survives and the file it names is written.
-fs::path resolve_target(const std::string& path) {
-  fs::path p(path);
-  std::error_code ec;
-  for (int hops = 0; hops < 40 && fs::is_symlink(p, ec); ++hops) {
-    const fs::path next = fs::read_symlink(p, ec);
-    if (ec) break;
-    p = next.is_absolute() ? next : p.parent_path() / next;
-  }
-  return p;
-}
-
-void check_target(const std::string& path, const fs::path& target) {
-  if (path.empty()) throw file_error(path, "the path is empty");
-  std::error_code ec;
-  const fs::file_status st = fs::status(target, ec);
-  if (fs::is_directory(st)) throw file_error(path, "it is a directory");
-  if (fs::exists(st) && !fs::is_regular_file(st)) throw file_error(path, "it exists and is not a regular file");
-  fs::path dir = target.parent_path();
-  if (dir.empty()) dir = ".";
-  const fs::file_status dst = fs::status(dir, ec);
-  if (!fs::exists(dst)) throw file_error(path, "directory '" + dir.string() + "' does not exist");
-  if (!fs::is_directory(dst)) throw file_error(path, "'" + dir.string() + "' is not a directory");
-  // W_OK|X_OK: creating and renaming a file needs both on the directory.
-  if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    throw file_error(path, "directory '" + dir.string() + "' is not writable (" + errno_text(errno) + ")");
-}
-
-// The temporary file being written, if any, for remove_partial_output() (a signal handler
-// cannot take a lock or allocate: it reads one pointer). One writer at a time (HDF5 writing is
-// not thread-safe anyway).
-std::atomic<const char*> partial_output{nullptr};
-
-// Clears partial_output on every way out of write_atomically.
-struct PartialOutput {
-  explicit PartialOutput(const fs::path& tmp) { partial_output.store(tmp.c_str()); }
-  ~PartialOutput() { partial_output.store(nullptr); }
-  PartialOutput(const PartialOutput&) = delete;
-  PartialOutput& operator=(const PartialOutput&) = delete;
-};
-
-// Writes `bytes` to a temporary file next to `target` (.NAME.tmp-PID), syncs it and renames
-// it onto the target, so the target is either the old file or the complete new one.
-void write_atomically(const fs::path& target, const std::vector<char>& bytes) {
-  std::string name = ".";  // appended piecewise: "." + std::string(...) trips GCC 12's -Wrestrict
-  name += target.filename().string();
-  name += ".tmp-";
-  name += std::to_string(::getpid());
-  fs::path tmp = target;
-  tmp.replace_filename(name);
-  const PartialOutput announced(tmp);
-  // O_NOFOLLOW: never write through a link someone planted under the temporary name. A stale
-  // temporary of a crashed run with the same PID is truncated; anything else makes open fail.
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
-  if (fd < 0) throw std::runtime_error("cannot create temporary file '" + tmp.string() + "': " + errno_text(errno));
-  std::string failure;
-  for (std::size_t done = 0; done < bytes.size() && failure.empty();) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n > 0) {
-      done += static_cast<std::size_t>(n);
-    } else if (n < 0 && errno != EINTR) {
-      failure = "writing '" + tmp.string() + "' failed: " + errno_text(errno);
-    }
-  }
-  // fsync before the rename, so that a crash just after it cannot leave the target name on a
-  // file whose contents never reached the disk.
-  if (failure.empty() && ::fsync(fd) != 0) failure = "fsync of '" + tmp.string() + "' failed: " + errno_text(errno);
-  if (::close(fd) != 0 && failure.empty()) failure = "closing '" + tmp.string() + "' failed: " + errno_text(errno);
-  if (failure.empty() && std::rename(tmp.c_str(), target.c_str()) != 0)
-    failure = "renaming '" + tmp.string() + "' failed: " + errno_text(errno);
-  if (!failure.empty()) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    throw std::runtime_error(failure);
-  }
-}
-
 }  // namespace
-
-void check_writable(const std::string& path) { check_target(path, resolve_target(path)); }
-
-void remove_partial_output() noexcept {
-  if (const char* tmp = partial_output.load()) ::unlink(tmp);  // async-signal-safe
-}
 
 h5::Group create_group(hid_t loc, const char* name) {
   h5::Properties gcpl(H5Pcreate(H5P_GROUP_CREATE), "H5Pcreate");
@@ -212,11 +117,13 @@ std::vector<SummaryRow> summary_rows(const models::RunResult& r) {
 
 void write_hdf5_file(const std::string& path, const std::function<void()>& check,
                      const std::function<void(hid_t file)>& contents) {
-  const fs::path target = resolve_target(path);
-  check_target(path, target);
   try {
+    support::check_output_path(path);  // a bad path fails before the file is built
     check();
-    write_atomically(target, build_image(contents));
+    const std::vector<char> image = build_image(contents);
+    support::write_file_atomically(path, std::string_view(image.data(), image.size()));
+  } catch (const support::OutputError& e) {
+    throw file_error(path, e.reason());
   } catch (const std::runtime_error& e) {
     throw file_error(path, e.what());
   }

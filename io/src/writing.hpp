@@ -1,6 +1,6 @@
 // What writing a run file (run_file.cpp) and a sweep file (sweep_file.cpp) share: groups and
 // datasets as the layout wants them (no time stamps, the chunking rule), the summary rows, and
-// building the file in memory and writing it atomically.
+// building the file in memory then handing its bytes to the one atomic writer.
 #pragma once
 
 #include <cstdint>
@@ -38,9 +38,9 @@ struct SummaryRow {
 };
 std::vector<SummaryRow> summary_rows(const models::RunResult& r);
 
-/// Builds an HDF5 file with `contents` and writes it atomically to `path` (check_writable's
-/// rules). `check` runs first (the result's consistency), so that a bad result never creates a
-/// file. Throws std::runtime_error "cannot write results file 'PATH': ..." on any failure.
+/// Builds an HDF5 file with `contents` and writes it atomically to `path`. `check` runs first
+/// (the result's consistency), so that a bad result never creates a file. Throws
+/// std::runtime_error "cannot write results file 'PATH': ..." on any failure.
 void write_hdf5_file(const std::string& path, const std::function<void()>& check,
                      const std::function<void(hid_t file)>& contents);
 
