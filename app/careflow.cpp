@@ -32,6 +32,7 @@
 #include "careflow/sheets/results_tables.hpp"
 #include "careflow/sheets/scenario_workbook.hpp"
 #include "careflow/sheets/xlsx.hpp"
+#include "careflow/support/atomic_file.hpp"
 #ifdef CAREFLOW_WITH_MPI
 #include <mpi.h>
 
@@ -269,13 +270,7 @@ using Simulate = std::function<models::RunResult(const models::Scenario&, const 
 
 int run_here(const RunArgs& a, const Simulate& simulate) {
   check_table_outputs(a.xlsx, a.csv_dir);
-  if (!a.out.empty()) {
-    try {
-      careflow::io::check_writable(a.out);  // fail before simulating, not after
-    } catch (const std::exception& e) {
-      throw BadInput(e.what());
-    }
-  }
+  if (!a.out.empty()) check_output(a.out);  // fail before simulating, not after
   auto [s, opt] = run_setup(a);
   print_warnings(models::validate_scenario(s));
   check_memory(s, opt, a.all_episodes);
@@ -597,11 +592,7 @@ models::SweepSpec sweep_spec(const SweepArgs& a) {
 
 // The outputs can be written, and no journal is in the way (BadInput otherwise).
 void check_sweep_outputs(const SweepArgs& a) {
-  try {
-    careflow::io::check_writable(a.out);
-  } catch (const std::exception& e) {
-    throw BadInput(e.what());
-  }
+  check_output(a.out);
   check_table_outputs(a.xlsx, a.csv_dir);
   const std::string journal = a.out + ".journal";
   if (std::filesystem::exists(journal) && !a.resume)
@@ -705,7 +696,7 @@ int workbook(const std::string& scenario, const std::string& out) {
     fmt::print("Scenario workbook written to {} ('{}': {} services, {} cohorts, {} agencies)\n", out, s.name, s.services.size(),
                s.cohorts.size(), s.agencies.size());
   } else {
-    careflow::viz::write_file_atomically(out, s.source_text);
+    careflow::support::write_file_atomically(out, s.source_text);
     fmt::print("Scenario written to {} ('{}')\n", out, s.name);
   }
   return 0;
@@ -757,7 +748,7 @@ std::vector<careflow::io::StoredRun> read_runs(const PresentArgs& a, const caref
 
 void check_output(const std::string& path) {
   try {
-    careflow::viz::check_output_path(path);
+    careflow::support::check_output_path(path);
   } catch (const std::exception& e) {
     throw BadInput(e.what());
   }
@@ -785,7 +776,7 @@ int animate(const PresentArgs& a) {
   opt.start_date = a.start_date;
   if (!a.out.empty()) {
     const std::string page = careflow::viz::animation_html(runs, opt);
-    careflow::viz::write_file_atomically(a.out, page);
+    careflow::support::write_file_atomically(a.out, page);
     fmt::print("Animation written to {} ({})\n", a.out, size_text(page.size()));
   }
   if (!a.videos.empty()) {
@@ -805,7 +796,7 @@ int report(const PresentArgs& a) {
     ro.records = false;
     const auto runs = read_runs(a, ro);
     const std::string text = careflow::viz::stress_report(runs[0]);
-    careflow::viz::write_file_atomically(a.out, text);
+    careflow::support::write_file_atomically(a.out, text);
     fmt::print("STRESS-DES report written to {} ({})\n", a.out, size_text(text.size()));
     return 0;
   }
@@ -821,7 +812,7 @@ int report(const PresentArgs& a) {
   }
   const auto runs = read_runs(a, {});
   const std::string page = careflow::viz::report_html(runs[0], runs.size() > 1 ? &runs[1] : nullptr, targets);
-  careflow::viz::write_file_atomically(a.out, page);
+  careflow::support::write_file_atomically(a.out, page);
   fmt::print("Report written to {} ({})\n", a.out, size_text(page.size()));
   return 0;
 }
@@ -847,11 +838,11 @@ void add_run_options(CLI::App* cmd, models::CareRunOptions& o, const std::string
       ->check(CLI::Range(1e-6, 1e6));
 }
 
-// SIGINT, SIGTERM, SIGHUP: remove a results file being written (the target keeps its previous
-// contents: files are renamed into place only when complete), then die of the same signal, so
-// the caller still sees how the program ended.
+// SIGINT, SIGTERM, SIGHUP: remove the temporaries of the outputs being written (each target
+// keeps its previous contents: files are renamed into place only when complete), then die of the
+// same signal, so the caller still sees how the program ended.
 extern "C" void on_terminating_signal(int sig) {
-  careflow::io::remove_partial_output();
+  careflow::support::remove_pending_files();
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }

@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
-#include <cstring>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -16,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include "careflow/engine/bytes.hpp"
 
 namespace careflow::app {
 namespace {
@@ -131,24 +132,25 @@ class Pool {
   std::vector<std::thread> threads_;
 };
 
+// A finished task as a kResult message: task, events, fingerprint, the counted figures.
 std::vector<char> pack(std::size_t task, const models::SweepTaskResult& r) {
-  const std::uint64_t head[4] = {task, r.events, r.fingerprint, r.values.size()};
-  std::vector<char> buf(sizeof head + r.values.size() * sizeof(double));
-  std::memcpy(buf.data(), head, sizeof head);
-  if (!r.values.empty()) std::memcpy(buf.data() + sizeof head, r.values.data(), r.values.size() * sizeof(double));
+  std::vector<char> buf;
+  ByteWriter w(buf);
+  w.pod<std::uint64_t>(task);
+  w.pod(r.events);
+  w.pod(r.fingerprint);
+  w.pods(r.values);
   return buf;
 }
 
 std::size_t unpack(const std::vector<char>& buf, models::SweepTaskResult& r) {
-  std::uint64_t head[4];
-  if (buf.size() < sizeof head) throw std::runtime_error("a truncated result message");
-  std::memcpy(head, buf.data(), sizeof head);
-  if (buf.size() != sizeof head + head[3] * sizeof(double)) throw std::runtime_error("a result message of the wrong size");
-  r.events = head[1];
-  r.fingerprint = head[2];
-  r.values.resize(head[3]);
-  if (head[3]) std::memcpy(r.values.data(), buf.data() + sizeof head, head[3] * sizeof(double));
-  return head[0];
+  ByteReader in(buf);
+  const auto task = in.pod<std::uint64_t>();
+  r.events = in.pod<std::uint64_t>();
+  r.fingerprint = in.pod<std::uint64_t>();
+  r.values = in.pods<double>();
+  if (!in.done()) throw std::runtime_error("a result message of the wrong size");
+  return task;
 }
 
 std::vector<char> receive(const MPI_Status& st) {
@@ -359,9 +361,7 @@ int mpi_worker(const MpiSession& mpi, unsigned threads, const std::function<mode
       busy = true;
       const std::vector<char> msg = receive(st);
       if (st.MPI_TAG == kTask && msg.size() == sizeof(std::uint64_t)) {
-        std::uint64_t task = 0;
-        std::memcpy(&task, msg.data(), sizeof task);
-        pool.push(task);
+        pool.push(ByteReader(msg).pod<std::uint64_t>());
       } else {
         --open;  // kNoMore
       }

@@ -1,29 +1,17 @@
 #include "careflow/engine_mpi/mpi_executor.hpp"
 
 #include <algorithm>
-#include <cstring>
+#include <cstddef>
 #include <limits>
 #include <string>
+
+#include "careflow/engine/bytes.hpp"
 
 namespace careflow {
 namespace {
 
 void check(int rc, const char* what) {
   if (rc != MPI_SUCCESS) throw std::runtime_error(std::string("MPI: ") + what + " failed");
-}
-
-template <class T>
-void put(std::vector<char>& buf, const T& x) {
-  const auto* p = reinterpret_cast<const char*>(&x);
-  buf.insert(buf.end(), p, p + sizeof(T));
-}
-
-template <class T>
-T take(const char*& p) {
-  T x;
-  std::memcpy(&x, p, sizeof(T));
-  p += sizeof(T);
-  return x;
 }
 
 }  // namespace
@@ -63,18 +51,16 @@ void MpiExecutor<Fes>::exchange() {
   const auto n = static_cast<std::size_t>(ranks_);
   std::vector<char> send;
   std::vector<int> send_counts(n, 0), send_displs(n, 0), recv_counts(n, 0), recv_displs(n, 0);
+  ByteWriter w(send);
   for (std::size_t r = 0; r < n; ++r) {
     const std::size_t before = send.size();
     send_displs[r] = static_cast<int>(before);
-    put<std::uint64_t>(send, out_[r].size());
-    for (const Event& e : out_[r]) put(send, e);
-    put<std::uint64_t>(send, attach_out_[r].size());
+    w.pods(out_[r]);
+    w.pod<std::uint64_t>(attach_out_[r].size());
     for (const OutgoingAttachment& a : attach_out_[r]) {
-      put(send, a.stamp);
-      put(send, a.target);
-      put<std::uint64_t>(send, a.bytes.size());
-      send.insert(send.end(), reinterpret_cast<const char*>(a.bytes.data()),
-                  reinterpret_cast<const char*>(a.bytes.data()) + a.bytes.size());
+      w.pod(a.stamp);
+      w.pod(a.target);
+      w.pods(a.bytes);
     }
     if (send.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
       throw std::runtime_error("MpiExecutor: more than 2 GiB of messages in one window");
@@ -94,19 +80,15 @@ void MpiExecutor<Fes>::exchange() {
         "MPI_Alltoallv");
   for (std::size_t r = 0; r < n; ++r) {
     if (recv_counts[r] == 0) continue;
-    const char* p = recv.data() + recv_displs[r];
-    const auto events = take<std::uint64_t>(p);
-    for (std::uint64_t k = 0; k < events; ++k) fes_.push(take<Event>(p));
-    const auto attached = take<std::uint64_t>(p);
+    ByteReader in(recv.data() + recv_displs[r], static_cast<std::size_t>(recv_counts[r]));
+    for (const Event& e : in.pods<Event>()) fes_.push(e);
+    const auto attached = in.pod<std::uint64_t>();
     for (std::uint64_t k = 0; k < attached; ++k) {
-      const auto stamp = take<std::uint64_t>(p);
-      (void)take<LpId>(p);
-      const auto size = take<std::uint64_t>(p);
-      Attachment bytes(size);
-      std::memcpy(bytes.data(), p, size);
-      p += size;
-      attachments_.emplace(stamp, std::move(bytes));
+      const auto stamp = in.pod<std::uint64_t>();
+      (void)in.pod<LpId>();
+      attachments_.emplace(stamp, in.pods<std::byte>());
     }
+    if (!in.done()) throw std::runtime_error("MpiExecutor: a message from rank " + std::to_string(r) + " is longer than its contents");
   }
 }
 

@@ -3,9 +3,10 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
-#include <cstring>
+#include <array>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -13,7 +14,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "careflow/engine/bytes.hpp"
 #include "careflow/models/scenario_loader.hpp"
+#include "careflow/support/atomic_file.hpp"
 
 namespace careflow::models {
 namespace {
@@ -153,8 +156,12 @@ std::string read_text(const std::string& path) {
 }
 
 // ---- the journal: one small file per finished (point, replication) ----------------------
+//
+// Each file is written whole by the atomic writer (a task is in the journal complete or not at
+// all, and durable once recorded) in the one byte serialiser's format (engine/bytes.hpp): the
+// magic, the sweep's key, the figures as a counted list of doubles, events, fingerprint.
 
-constexpr char kMagic[8] = {'c', 'f', 'j', 'o', 'u', 'r', 'n', '1'};
+constexpr std::array<char, 8> kMagic = {'c', 'f', 'j', 'o', 'u', 'r', 'n', '1'};
 
 std::uint64_t fnv(const std::string& s, std::uint64_t h = 0xCBF29CE484222325ull) {
   for (unsigned char c : s) h = (h ^ c) * 0x100000001B3ull;
@@ -182,43 +189,55 @@ fs::path task_file(const fs::path& dir, std::size_t point, std::uint64_t rep) {
 }
 
 void save_task(const fs::path& dir, std::size_t point, std::uint64_t rep, std::uint64_t key, const TaskResult& t) {
-  const fs::path final_path = task_file(dir, point, rep);
-  const fs::path tmp = final_path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    const std::uint64_t n = t.values.size();
-    out.write(kMagic, sizeof kMagic);
-    out.write(reinterpret_cast<const char*>(&key), sizeof key);
-    out.write(reinterpret_cast<const char*>(&n), sizeof n);
-    out.write(reinterpret_cast<const char*>(t.values.data()), static_cast<std::streamsize>(n * sizeof(double)));
-    out.write(reinterpret_cast<const char*>(&t.events), sizeof t.events);
-    out.write(reinterpret_cast<const char*>(&t.fingerprint), sizeof t.fingerprint);
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write the sweep journal file " + tmp.string());
-  }
-  fs::rename(tmp, final_path);  // a task is in the journal whole or not at all
+  std::vector<char> bytes;
+  ByteWriter w(bytes);
+  w.pod(kMagic);
+  w.pod(key);
+  w.pods(t.values);
+  w.pod(t.events);
+  w.pod(t.fingerprint);
+  support::write_file_atomically(task_file(dir, point, rep).string(), std::string_view(bytes.data(), bytes.size()));
 }
 
+// A file that is missing, not a journal file, cut short or of another shape is not a finished
+// task (it is run again); a journal of another sweep is an error.
 bool load_task(const fs::path& dir, std::size_t point, std::uint64_t rep, std::uint64_t key, std::size_t metrics, TaskResult& t) {
   std::ifstream in(task_file(dir, point, rep), std::ios::binary);
   if (!in) return false;
-  char magic[8];
-  std::uint64_t k = 0, n = 0;
-  in.read(magic, sizeof magic);
-  in.read(reinterpret_cast<char*>(&k), sizeof k);
-  in.read(reinterpret_cast<char*>(&n), sizeof n);
-  if (!in || std::memcmp(magic, kMagic, sizeof magic) != 0) return false;
+  const std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  ByteReader r(bytes);
+  // ByteReader throws on data that ends early: false for a file cut short.
+  const auto complete = [](const auto& read) {
+    try {
+      read();
+      return true;
+    } catch (const std::runtime_error&) {
+      return false;
+    }
+  };
+  std::array<char, 8> magic{};
+  std::uint64_t k = 0;
+  if (!complete([&] {
+        magic = r.pod<std::array<char, 8>>();
+        k = r.pod<std::uint64_t>();
+      }) ||
+      magic != kMagic)
+    return false;
   if (k != key)
     throw std::runtime_error("the journal in " + dir.string() +
                              " belongs to a different sweep (scenario, values, seed or replications changed); "
                              "remove it or run without --resume");
-  if (n != metrics) return false;
-  t.values.resize(n);
-  in.read(reinterpret_cast<char*>(t.values.data()), static_cast<std::streamsize>(n * sizeof(double)));
-  in.read(reinterpret_cast<char*>(&t.events), sizeof t.events);
-  in.read(reinterpret_cast<char*>(&t.fingerprint), sizeof t.fingerprint);
-  t.done = static_cast<bool>(in);
-  return t.done;
+  SweepTaskResult task;
+  if (!complete([&] {
+        task.values = r.pods<double>();
+        task.events = r.pod<std::uint64_t>();
+        task.fingerprint = r.pod<std::uint64_t>();
+      }) ||
+      task.values.size() != metrics)
+    return false;
+  static_cast<SweepTaskResult&>(t) = std::move(task);
+  t.done = true;
+  return true;
 }
 
 }  // namespace

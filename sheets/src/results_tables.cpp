@@ -2,6 +2,7 @@
 #include "careflow/sheets/results_tables.hpp"
 
 #include "careflow/sheets/xlsx.hpp"
+#include "careflow/support/atomic_file.hpp"
 
 #include <xlsxwriter.h>
 
@@ -9,11 +10,10 @@
 #include <cmath>
 #include <limits>
 #include <filesystem>
-#include <fstream>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <system_error>
-#include <unistd.h>
 
 namespace careflow::sheets {
 namespace {
@@ -29,10 +29,6 @@ std::vector<std::string> families_in(const std::vector<models::MetricId>& ids) {
   return out;
 }
 
-
-fs::path temp_beside(const fs::path& target) {
-  return target.parent_path() / (target.filename().string() + ".tmp" + std::to_string(::getpid()));
-}
 
 }  // namespace
 
@@ -127,9 +123,8 @@ std::vector<Table> sweep_tables(const models::SweepResult& r) {
 }
 
 void write_tables_xlsx(const std::vector<Table>& tables, const std::string& path) {
-  const fs::path target(path);
-  const fs::path tmp = temp_beside(target);
-  lxw_workbook* wb = workbook_new(tmp.string().c_str());
+  support::AtomicFile out(path);  // libxlsxwriter writes the temporary; removed unless committed
+  lxw_workbook* wb = workbook_new(out.temporary_path().c_str());
   if (!wb) throw std::runtime_error("cannot create '" + path + "'");
   bool closed = false;
   try {
@@ -165,16 +160,9 @@ void write_tables_xlsx(const std::vector<Table>& tables, const std::string& path
     if (e != LXW_NO_ERROR) throw std::runtime_error("cannot write '" + path + "': " + lxw_strerror(e));
   } catch (...) {
     if (!closed) workbook_close(wb);
-    std::error_code ec;
-    fs::remove(tmp, ec);
     throw;
   }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error("cannot write '" + path + "'");
-  }
+  out.commit();
 }
 
 void write_tables_csv(const std::vector<Table>& tables, const std::string& dir) {
@@ -188,25 +176,18 @@ void write_tables_csv(const std::vector<Table>& tables, const std::string& dir) 
     return q + "\"";
   };
   for (const Table& t : tables) {
-    const fs::path target = fs::path(dir) / (t.name + ".csv");
-    const fs::path tmp = temp_beside(target);
-    {
-      std::ofstream out(tmp, std::ios::binary);
-      if (!out) throw std::runtime_error("cannot write '" + target.string() + "'");
-      for (std::size_t c = 0; c < t.header.size(); ++c) out << (c ? "," : "") << field(t.header[c]);
-      out << "\r\n";
-      for (const auto& row : t.rows) {
-        for (std::size_t c = 0; c < row.size(); ++c) {
-          if (c) out << ',';
-          if (const auto* s = std::get_if<std::string>(&row[c])) out << field(*s);
-          else if (std::isfinite(std::get<double>(row[c]))) out << exact_number(std::get<double>(row[c]));
-        }
-        out << "\r\n";
+    std::ostringstream out;
+    for (std::size_t c = 0; c < t.header.size(); ++c) out << (c ? "," : "") << field(t.header[c]);
+    out << "\r\n";
+    for (const auto& row : t.rows) {
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        if (c) out << ',';
+        if (const auto* s = std::get_if<std::string>(&row[c])) out << field(*s);
+        else if (std::isfinite(std::get<double>(row[c]))) out << exact_number(std::get<double>(row[c]));
       }
-      if (!out) throw std::runtime_error("cannot write '" + target.string() + "'");
+      out << "\r\n";
     }
-    fs::rename(tmp, target, ec);
-    if (ec) throw std::runtime_error("cannot write '" + target.string() + "': " + ec.message());
+    support::write_file_atomically((fs::path(dir) / (t.name + ".csv")).string(), out.str());
   }
 }
 

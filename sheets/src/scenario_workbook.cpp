@@ -6,6 +6,7 @@
 
 #include "careflow/models/scenario_loader.hpp"
 #include "careflow/sheets/xlsx.hpp"
+#include "careflow/support/atomic_file.hpp"
 
 #include <xlsxwriter.h>
 #include <yaml-cpp/yaml.h>
@@ -20,7 +21,6 @@
 #include <system_error>
 #include <variant>
 #include <optional>
-#include <unistd.h>
 
 namespace careflow::sheets {
 namespace {
@@ -380,25 +380,18 @@ void write_scenario_workbook(const models::Scenario& s, const std::string& path)
   }
   check_covered(options_part, {}, option_fields(), "scenario");
 
-  const fs::path target(path);
-  const fs::path tmp = target.parent_path() / (target.filename().string() + ".tmp" + std::to_string(::getpid()));
+  support::AtomicFile out(path);  // libxlsxwriter writes the temporary; removed unless committed
   Writer w;
   lxw_workbook_options wopt{};
   wopt.tmpdir = nullptr;
-  w.wb = workbook_new_opt(tmp.string().c_str(), &wopt);
+  w.wb = workbook_new_opt(out.temporary_path().c_str(), &wopt);
   if (!w.wb) throw std::runtime_error("cannot create '" + path + "'");
-  struct Guard {
+  struct Guard {  // a workbook left open on an error is closed before its file is removed
     Writer& w;
-    fs::path tmp;
-    bool done = false;
     ~Guard() {
-      if (!done) {
-        if (w.wb) workbook_close(w.wb);
-        std::error_code ec;
-        fs::remove(tmp, ec);
-      }
+      if (w.wb) workbook_close(w.wb);
     }
-  } guard{w, tmp};
+  } guard{w};
 
   w.header = workbook_add_format(w.wb);
   format_set_bold(w.header);
@@ -574,10 +567,7 @@ void write_scenario_workbook(const models::Scenario& s, const std::string& path)
   const lxw_error e = workbook_close(w.wb);
   w.wb = nullptr;
   if (e != LXW_NO_ERROR) throw std::runtime_error("cannot write '" + path + "': " + lxw_strerror(e));
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) throw std::runtime_error("cannot write '" + path + "': " + ec.message());
-  guard.done = true;
+  out.commit();
 }
 
 namespace {

@@ -27,6 +27,7 @@
 
 #include "careflow/io/hdf5_results.hpp"
 #include "checks.hpp"
+#include "careflow/support/atomic_file.hpp"
 
 namespace {
 
@@ -158,31 +159,31 @@ int check_failures() {
   const fs::path dir = pattern;
   const cm::Scenario scenario = sample_scenario();
   const cm::RunResult result = sample_result(true);
-  using careflow::io::check_writable;
+  using careflow::support::check_output_path;
   using careflow::io::write_results_hdf5;
 
   // Paths that cannot be written: each fails before simulating and before creating anything.
   const std::string in_proc = "/proc/nonexistent/x.h5";
-  expect_throw("check_writable under /proc", [&] { check_writable(in_proc); }, {in_proc, "does not exist"});
+  expect_throw("check_output_path under /proc", [&] { check_output_path(in_proc); }, {in_proc, "does not exist"});
   expect_throw("write under /proc", [&] { write_results_hdf5(in_proc, scenario, result); }, {in_proc});
   expect(!fs::exists(in_proc), "no file under /proc");
 
   const std::string missing = (dir / "missing" / "x.h5").string();
-  expect_throw("check_writable, missing directory", [&] { check_writable(missing); }, {missing, "does not exist"});
+  expect_throw("check_output_path, missing directory", [&] { check_output_path(missing); }, {missing, "does not exist"});
   expect_throw("write, missing directory", [&] { write_results_hdf5(missing, scenario, result); }, {missing});
   expect(!fs::exists(dir / "missing"), "missing directory not created");
 
-  expect_throw("check_writable, path is a directory", [&] { check_writable(dir.string()); },
+  expect_throw("check_output_path, path is a directory", [&] { check_output_path(dir.string()); },
                {dir.string(), "is a directory"});
   expect_throw("write, path is a directory", [&] { write_results_hdf5(dir.string(), scenario, result); },
                {"is a directory"});
-  expect_throw("check_writable, empty path", [&] { check_writable(""); }, {"empty"});
+  expect_throw("check_output_path, empty path", [&] { check_output_path(""); }, {"empty"});
 
   if (::geteuid() != 0) {  // root may write anywhere, so this check means nothing as root
     const fs::path ro = dir / "read-only";
     fs::create_directory(ro);
     fs::permissions(ro, fs::perms::owner_read | fs::perms::owner_exec);
-    expect_throw("check_writable, read-only directory", [&] { check_writable((ro / "x.h5").string()); },
+    expect_throw("check_output_path, read-only directory", [&] { check_output_path((ro / "x.h5").string()); },
                  {"not writable"});
     fs::permissions(ro, fs::perms::owner_all);
     fs::remove(ro);
@@ -191,7 +192,7 @@ int check_failures() {
   // A good write: the file appears, no temporary is left.
   const fs::path target = dir / "out.h5";
   try {
-    check_writable(target.string());
+    check_output_path(target.string());
     write_results_hdf5(target.string(), scenario, result);
     write_results_hdf5(target.string(), scenario, result);  // replacing an existing file
   } catch (const std::exception& e) {

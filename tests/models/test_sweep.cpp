@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,57 @@ TEST_CASE("an interrupted sweep resumes from its journal without recomputing", "
   SweepSpec other = jackson_sweep();
   other.parameters[0].values = {"4", "5"};
   CHECK_THROWS_WITH(run_sweep(other, small(2), journal.string()), Catch::Contains("different sweep"));
+  fs::remove_all(journal);
+}
+
+TEST_CASE("journal records keep their byte layout, so journals of earlier builds resume", "[sweep][resume]") {
+  const fs::path journal = fs::temp_directory_path() / "careflow_test_journal_layout";
+  fs::remove_all(journal);
+  fs::create_directories(journal);
+  const SweepPlan plan = plan_sweep(jackson_sweep(), small(1));
+  // Each task's file as earlier builds wrote it: "cfjourn1", the sweep's key, the number of
+  // figures, the figures, events, fingerprint (native byte order), written here by hand.
+  for (std::size_t t = 0; t < plan.tasks(); ++t) {
+    const std::size_t p = t / plan.replications;
+    const std::uint64_t r = t % plan.replications;
+    std::vector<double> values(plan.ids[p].size());
+    for (std::size_t m = 0; m < values.size(); ++m) values[m] = static_cast<double>(1000 * t + m);
+    const std::uint64_t n = values.size(), events = 10 + t, fingerprint = 0xABCDEF00ULL + t;
+    std::string name = "p";  // appended piecewise: "p" + std::string(...) trips GCC 12's -Wrestrict
+    name += std::to_string(p);
+    name += "_r";
+    name += std::to_string(r);
+    name += ".bin";
+    std::ofstream out(journal / name, std::ios::binary);
+    out.write("cfjourn1", 8);
+    out.write(reinterpret_cast<const char*>(&plan.key), sizeof plan.key);
+    out.write(reinterpret_cast<const char*>(&n), sizeof n);
+    out.write(reinterpret_cast<const char*>(values.data()), static_cast<std::streamsize>(n * sizeof(double)));
+    out.write(reinterpret_cast<const char*>(&events), sizeof events);
+    out.write(reinterpret_cast<const char*>(&fingerprint), sizeof fingerprint);
+  }
+  std::size_t computed = 0;
+  const SweepExecutor nothing_left = [&](const SweepPlan&, const std::vector<std::size_t>& todo, const SweepTaskDone&) {
+    computed += todo.size();
+  };
+  const SweepResult resumed = run_sweep(plan, small(1), journal.string(), {}, nothing_left);
+  CHECK(computed == 0);
+  for (std::size_t t = 0; t < plan.tasks(); ++t) {
+    const auto& rep = resumed.points[t / plan.replications].run.replications[t % plan.replications];
+    CHECK(rep.events == 10 + t);
+    CHECK(rep.fingerprint == 0xABCDEF00ULL + t);
+    REQUIRE(!rep.metric_values.empty());
+    CHECK(rep.metric_values.back() == static_cast<double>(1000 * t + rep.metric_values.size() - 1));
+  }
+  // And a record written now has the same layout.
+  fs::remove_all(journal);
+  run_sweep(plan, small(1), journal.string(), {});
+  const fs::path first = journal / "p0_r0.bin";
+  CHECK(fs::file_size(first) == 8 + 8 + 8 + 8 * plan.ids[0].size() + 8 + 8);
+  std::ifstream in(first, std::ios::binary);
+  char magic[8] = {};
+  in.read(magic, 8);
+  CHECK(std::string(magic, 8) == "cfjourn1");
   fs::remove_all(journal);
 }
 

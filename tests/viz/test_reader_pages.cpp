@@ -1,8 +1,6 @@
 // The results reader (a run written with the HDF5 writer reads back equal) and the pages made
 // from it (self-contained, data escaped, written atomically). The pages in a real browser are
 // checked by tests/browser.
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -14,24 +12,18 @@
 #include "careflow/models/care_model.hpp"
 #include "careflow/models/default_scenario.hpp"
 #include "careflow/models/scenario_loader.hpp"
+#include "careflow/support/atomic_file.hpp"
 #include "careflow/viz/pages.hpp"
+#include "temp_dir.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using careflow::testing::TempDir;
 namespace models = careflow::models;
 namespace io = careflow::io;
 namespace viz = careflow::viz;
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "careflow-viz-XXXXXX").string();
-    REQUIRE(mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+namespace support = careflow::support;
 
 models::Scenario small_default(const std::string& name) {
   models::Scenario s = models::parse_scenario(models::default_scenario_yaml(), models::kDefaultScenarioName, "scenarios");
@@ -55,7 +47,7 @@ std::string read_text(const fs::path& p) {
 }  // namespace
 
 TEST_CASE("a run file reads back as written", "[viz][io]") {
-  TempDir dir;
+  TempDir dir("careflow-viz");
   const models::Scenario s = small_default("reader check");
   models::CareRunOptions opt;
   opt.threads = 1;
@@ -107,7 +99,7 @@ TEST_CASE("a run file reads back as written", "[viz][io]") {
 }
 
 TEST_CASE("a file that is not a run file is refused, naming it", "[viz][io]") {
-  TempDir dir;
+  TempDir dir("careflow-viz");
   const std::string missing = (dir.path / "missing.h5").string();
   CHECK_THROWS_WITH(io::read_results_hdf5(missing), Catch::Contains("missing.h5") && Catch::Contains("no such results file"));
   const fs::path text = dir.path / "text.h5";
@@ -117,7 +109,7 @@ TEST_CASE("a file that is not a run file is refused, naming it", "[viz][io]") {
 }
 
 TEST_CASE("pages are self-contained, escape the data and are written atomically", "[viz]") {
-  TempDir dir;
+  TempDir dir("careflow-viz");
   models::Scenario s = small_default("A </script><b>\"quoted\"");
   models::CareRunOptions opt;
   opt.threads = 1;
@@ -142,10 +134,10 @@ TEST_CASE("pages are self-contained, escape the data and are written atomically"
 
   const fs::path out = dir.path / "flows.html";
   std::ofstream(out) << "old";
-  viz::write_file_atomically(out.string(), page);
+  support::write_file_atomically(out.string(), page);
   CHECK(read_text(out) == page);
   std::size_t files = 0;
   for (const auto& e : fs::directory_iterator(dir.path)) files += e.path().filename().string().find(".tmp-") != std::string::npos;
   CHECK(files == 0);  // no temporary file left behind
-  CHECK_THROWS_WITH(viz::write_file_atomically((dir.path / "no-dir" / "x.html").string(), page), Catch::Contains("does not exist"));
+  CHECK_THROWS_WITH(support::write_file_atomically((dir.path / "no-dir" / "x.html").string(), page), Catch::Contains("does not exist"));
 }

@@ -3,11 +3,9 @@
 #include "careflow/viz/pages.hpp"
 
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -379,39 +377,6 @@ std::string report_html(const io::StoredRun& base, const io::StoredRun* other, c
   page = fill(page, "CAREFLOW_DATA", data);
   page = fill(page, "CAREFLOW_SCRIPT", joined(web::k_report_js));
   return page;
-}
-
-void check_output_path(const std::string& path) {
-  namespace fs = std::filesystem;
-  const fs::path p(path);
-  std::error_code ec;
-  if (fs::is_directory(p, ec)) throw std::runtime_error(path + ": is a directory");
-  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
-  if (!fs::is_directory(dir, ec)) throw std::runtime_error(path + ": directory " + dir.string() + " does not exist");
-  if (access(dir.c_str(), W_OK) != 0) throw std::runtime_error(path + ": directory " + dir.string() + " is not writable");
-}
-
-void write_file_atomically(const std::string& path, const std::string& content) {
-  namespace fs = std::filesystem;
-  check_output_path(path);
-  const fs::path target(path);
-  const fs::path tmp = (target.has_parent_path() ? target.parent_path() : fs::path(".")) /
-                       fmt::format(".{}.tmp-{}", target.filename().string(), static_cast<long>(getpid()));
-  {
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw std::runtime_error(path + ": cannot create " + tmp.string());
-    const bool ok = std::fwrite(content.data(), 1, content.size(), f) == content.size() && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
-    if (std::fclose(f) != 0 || !ok) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error(path + ": write failed");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, target, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": cannot rename the temporary file onto it (" + ec.message() + ")");
-  }
 }
 
 }  // namespace careflow::viz

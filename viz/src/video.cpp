@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "careflow/support/atomic_file.hpp"
 #include "careflow/viz/pages.hpp"
 
 namespace careflow::viz {
@@ -144,7 +145,7 @@ void render_video(const std::vector<io::StoredRun>& runs, const AnimationOptions
   for (const std::string& o : outputs) {
     const std::string ext = fs::path(o).extension().string();
     if (ext != ".mp4" && ext != ".gif") throw std::invalid_argument("--video " + o + ": give a file ending in .mp4 or .gif");
-    check_output_path(o);
+    support::check_output_path(o);
   }
   const Tools tools = find_tools(opt);
   const std::string& chromium = tools.chromium;
@@ -191,33 +192,26 @@ void render_video(const std::vector<io::StoredRun>& runs, const AnimationOptions
   if (n != a.video_frames) throw std::runtime_error(fmt::format("chromium rendered {} frames of {}", n, a.video_frames));
 
   for (const std::string& o : outputs) {
-    const fs::path target(o);
-    const std::string ext = target.extension().string();
-    const fs::path part = (target.has_parent_path() ? target.parent_path() : fs::path(".")) /
-                          fmt::format(".{}.tmp-{}{}", target.stem().string(), static_cast<long>(getpid()), ext);
+    const std::string ext = fs::path(o).extension().string();
+    support::AtomicFile out(o);  // removed unless committed: ffmpeg failing leaves nothing
+    // The format is named (-f), since the temporary's name does not end in the output's extension.
     std::vector<std::string> cmd = {ffmpeg, "-y", "-nostdin", "-loglevel", "error", "-framerate", std::to_string(opt.fps),
                                     "-i", (tmp.path / "frame%05d.png").string()};
     if (ext == ".mp4") {
-      for (const char* x : {"-c:v", "libx264", "-pix_fmt", "yuv420p", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-movflags", "+faststart"})
+      for (const char* x : {"-c:v", "libx264", "-pix_fmt", "yuv420p", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-movflags", "+faststart",
+                            "-f", "mp4"})
         cmd.emplace_back(x);
     } else {
       cmd.emplace_back("-vf");
       cmd.emplace_back("scale=960:-1:flags=lanczos,split[a][b];[a]palettegen=max_colors=128[p];[b][p]paletteuse");
+      cmd.emplace_back("-f");
+      cmd.emplace_back("gif");
     }
-    cmd.push_back(part.string());
+    cmd.push_back(out.temporary_path().string());
     const fs::path flog = tmp.path / "ffmpeg.log";
     const int frc = run_program(cmd, tmp.path / "ffmpeg.out", flog);
-    if (frc != 0) {
-      std::error_code ec;
-      fs::remove(part, ec);
-      throw std::runtime_error(fmt::format("{}: ffmpeg failed (exit status {}): {}", o, frc, tail_of(flog)));
-    }
-    std::error_code ec;
-    fs::rename(part, target, ec);
-    if (ec) {
-      fs::remove(part, ec);
-      throw std::runtime_error(o + ": cannot rename the temporary file onto it");
-    }
+    if (frc != 0) throw std::runtime_error(fmt::format("{}: ffmpeg failed (exit status {}): {}", o, frc, tail_of(flog)));
+    out.commit();
   }
 }
 

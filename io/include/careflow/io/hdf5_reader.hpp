@@ -45,7 +45,7 @@ struct StoredRun {
 
 struct ReadOptions {
   bool series = true;   // weekly series of every replication
-  bool records = true;  // tracks, step changes and episodes of replication 0 (the others' are skipped)
+  bool records = true;  // tracks, step changes, delays and episodes of replication 0 (the others' are skipped)
 };
 
 /// Reads the results file at `path`. Throws ResultsFileError naming the path on any problem.

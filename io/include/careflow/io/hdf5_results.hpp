@@ -23,25 +23,14 @@ struct WriteOptions {
   bool episodes_all_replications = false;
 };
 
-/// Throws std::runtime_error with a message naming the path if a results file could not be
-/// created there: the directory is missing or not writable, or the path is a directory.
-/// Meant to be called before a long simulation, so that a typo fails at once.
-void check_writable(const std::string& path);
-
-/// Removes the temporary file a write_results_hdf5 or write_sweep_hdf5 in progress is
-/// writing, if any. Async-signal-safe: meant for a SIGINT/SIGTERM handler, so that an
-/// interrupted program leaves neither a partial target (never possible: see below) nor a
-/// stray temporary next to it. After SIGKILL a `.NAME.tmp-PID` may remain; it is never the
-/// target, and a later write from the same PID replaces it.
-void remove_partial_output() noexcept;
-
 /// Writes the scenario and the run's results to `path` (HDF5), replacing any file there.
-/// Atomic: the file is written next to the target under a temporary name and renamed onto
-/// it only when complete, so the target is never left half-written. `result.summary` is
-/// used when filled (see models::summarise); otherwise the summary is computed here.
-/// Throws std::runtime_error naming the path (and the failing HDF5 call, or what is
-/// inconsistent in the result, e.g. series of the wrong size) on any failure. A symbolic link
-/// at `path` is followed: the file it points to is replaced. Not thread-safe (HDF5 is not).
+/// Atomic, through careflow::support::AtomicFile: the target is never left half-written, and
+/// the path rules are support::check_output_path's (call that before a long simulation, so that
+/// a typo fails at once; a symbolic link is followed: the file it points to is replaced).
+/// `result.summary` is used when filled (see models::summarise); otherwise the summary is
+/// computed here. Throws std::runtime_error "cannot write results file 'PATH': ..." naming the
+/// failing HDF5 call, what is inconsistent in the result (e.g. series of the wrong size) or why
+/// the file could not be written. Not thread-safe (HDF5 is not).
 void write_results_hdf5(const std::string& path, const careflow::models::Scenario& scenario,
                         const careflow::models::RunResult& result, const WriteOptions& opt = {});
 

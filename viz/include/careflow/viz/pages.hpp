@@ -36,13 +36,6 @@ std::map<std::string, Target> default_targets();
 /// paired by replication when both used the same seed and number of replications.
 std::string report_html(const io::StoredRun& base, const io::StoredRun* other, const std::map<std::string, Target>& targets);
 
-/// Writes `content` to `path` atomically: a temporary file beside it, flushed, then renamed
-/// onto it. Throws std::runtime_error naming the path on failure (the target is left as it was).
-void write_file_atomically(const std::string& path, const std::string& content);
-
-/// Throws std::runtime_error naming the path if a file could not be created there.
-void check_output_path(const std::string& path);
-
 struct VideoOptions {
   double seconds = 20;  // length of the video
   int fps = 15;         // frames per second
@@ -61,7 +54,8 @@ class MissingTool : public std::runtime_error {
 void check_video_tools(const VideoOptions& opt);
 
 /// Renders the animation frame by frame in headless chromium and encodes each output with
-/// ffmpeg: ".mp4" (H.264) or ".gif" (by the extension). Each output is written atomically.
+/// ffmpeg: ".mp4" (H.264) or ".gif" (by the extension). Each output is written atomically
+/// (support::AtomicFile: ffmpeg writes the temporary, which is renamed onto the output).
 void render_video(const std::vector<io::StoredRun>& runs, const AnimationOptions& anim, const VideoOptions& opt,
                   const std::vector<std::string>& outputs);
 
