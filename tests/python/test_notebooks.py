@@ -13,7 +13,12 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
 def test_there_are_five_notebooks():
+    # Numbered 01…05 in order, each with a title cell and at least one cell that runs the model.
     assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.lstrip().startswith("#"), path.name
+        assert any(c.cell_type == "code" and "careflow." in c.source for c in nb.cells), path.name
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

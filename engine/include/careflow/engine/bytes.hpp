@@ -1,6 +1,7 @@
 // Plain values to bytes and back: what travels between processes (MPI ranks) in one build.
 #pragma once
 
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>

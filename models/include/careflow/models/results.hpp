@@ -25,8 +25,8 @@ struct ReplicationResult {
   std::uint64_t fingerprint = 0;
   std::uint64_t peak_pending_events = 0;  // most events pending at once in the future-event set
   std::uint64_t peak_person_records = 0;  // most person records held at once
-  std::uint64_t transfers = 0;
-  std::vector<std::uint64_t> site_events;  // events handled by each site (this process's sites); not saved  // people moved between sites (scenarios with a region); not saved
+  std::uint64_t transfers = 0;  // people moved between sites (scenarios with a region); not saved
+  std::vector<std::uint64_t> site_events;  // events handled by each site; not saved
   std::uint64_t invariant_checks = 0;  // times people and money were found conserved (weekly and at the end); not saved
   std::vector<double> metric_values;  // aligned with RunResult::metric_ids
   std::vector<EpisodeRecord> episodes;
