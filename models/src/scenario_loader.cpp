@@ -7,6 +7,8 @@
 // mistyped or out of range with a ScenarioError naming file, line and field.
 #include "careflow/models/scenario_loader.hpp"
 
+#include "careflow/models/scenario_fields.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -29,10 +31,13 @@ using namespace located;
 constexpr std::size_t kMaxExtendDepth = 32;  // bases of bases of ...: a chain this long is a mistake
 
 /// Maps that mean one thing as a whole: merging them key by key would mix two distributions
-/// or two sets of probabilities that each summed to 1. An override replaces them.
+/// or two sets of shares or probabilities that each summed to 1. An override replaces them.
 bool replaced_whole(std::string_view key, const Node& base, const Node& over) {
-  static const std::vector<std::string_view> whole = {"duration", "within_agency", "across_agency", "need_mix", "to"};
-  return std::find(whole.begin(), whole.end(), key) != whole.end() || is_distribution(base) || is_distribution(over);
+  for (const ScenarioField& f : kScenarioFields)
+    if (field_key(f.path) == key && (f.type == FieldType::Distribution || f.type == FieldType::NeedShares ||
+                                     f.type == FieldType::ServiceProbabilities))
+      return true;
+  return is_distribution(base) || is_distribution(over);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -49,26 +54,26 @@ fs::path identity_of(const fs::path& p) {
   return ec ? fs::absolute(p).lexically_normal() : id;
 }
 
-const std::vector<std::string> kTopLevelFields = {"careflow", "name",     "description", "extend",   "run",
-                                                  "need_levels", "governance", "handoffs", "economics", "agencies",
-                                                  "pools",    "cohorts",  "services",    "discharge_checks", "indicators",
-                                                  "transforms"};
-
 /// A quote left open swallows the lines after it into one text, and the real error is then
 /// far away ("missing required field 'services'"). A quoted text holding "services: ..." is
 /// that mistake: say so, at the line where the quote opened.
 void check_runaway_quotes(const Node& n, const std::string& path) {
   if (n.type == Node::Type::Scalar && n.quoted) {
-    for (const std::string& key : kTopLevelFields) {
-      if (key == "careflow" || key == "name" || key == "description") continue;  // words of ordinary text
+    for (const ScenarioField& field : kScenarioFields) {
+      const std::string_view key = field.path;
+      // Top-level sections only; the words of texts ("name:") can be ordinary text.
+      if (key.find_first_of(".[") != std::string_view::npos || field.type == FieldType::Text ||
+          field.type == FieldType::Version)
+        continue;
       // " run: {" or " agencies: - {": a section's value, which ordinary text does not hold.
-      const std::string written = " " + key + ":";
+      std::string written = " ";  // built step by step: gcc 12 warns falsely on " " + std::string
+      written.append(key).append(":");
       bool swallowed = n.scalar.ends_with(written);
       for (const char* next : {" {", " [", " -"})
         swallowed = swallowed || n.scalar.find(written + next) != std::string::npos;
       if (swallowed)
         fail(n, path,
-             "this quoted text runs on over the following lines and swallows '" + key +
+             "this quoted text runs on over the following lines and swallows '" + std::string(key) +
                  ":'; is a closing quote missing? Found " + found(n));
     }
   }

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "careflow/models/scenario_fields.hpp"
 #include "careflow/models/scenario_loader.hpp"
 #include "careflow/models/transforms.hpp"
 #include "scenario/distribution_reader.hpp"
@@ -24,13 +25,16 @@ constexpr double kMaxAge = 130;
 constexpr double kProbabilityTolerance = 1e-6;
 constexpr std::uint32_t kMaxPlaces = 10'000'000;
 
+/// A map holding the fields the table (scenario_fields.hpp) gives at `pattern`.
+Fields fields_of(const Node& n, std::string path, std::string_view pattern, const std::string& what = "a map of fields") {
+  return Fields(n, std::move(path), scenario_field_keys(pattern), what);
+}
+
 class Builder {
  public:
   Scenario build(const Node& root) {
     check_misplaced(root);
-    Fields top(root, "",
-               {"careflow", "name", "description", "extend", "run", "need_levels", "governance", "handoffs", "economics",
-                "agencies", "pools", "cohorts", "services", "discharge_checks", "indicators", "transforms", "region"});
+    const Fields top = fields_of(root, "", "");
     s_.version = kScenarioFormatVersion;  // checked file by file before merging
     s_.name = name_text(top.need("name"), "name");
     if (const Node* d = top.get("description")) s_.description = text(*d, "description");
@@ -51,7 +55,7 @@ class Builder {
     if (const Node* g = top.get("governance")) read_governance(*g);
     if (const Node* h = top.get("handoffs")) read_handoffs(*h);
     if (const Node* e = top.get("economics")) {
-      Fields f(*e, "economics", {"discount_rate"});
+      const Fields f = fields_of(*e, "economics", "economics");
       if (const Node* r = f.get("discount_rate"))
         s_.discount_rate = in_range(*r, f.field("discount_rate"), 0, 0.999999, "a yearly rate from 0 to below 1 (0.035 = 3.5%)");
     }
@@ -81,22 +85,15 @@ class Builder {
 
   /// A field of a section written at the top level ("horizon_years:" instead of under "run:").
   static void check_misplaced(const Node& root) {
-    static const std::vector<std::pair<std::string_view, std::vector<std::string_view>>> sections = {
-        {"run", {"horizon_years", "warmup_years", "replications", "seed", "tracked_people"}},
-        {"governance", {"budget_mode", "lead_agency", "integrated_assessment"}},
-        {"handoffs", {"within_agency", "across_agency"}},
-        {"economics", {"discount_rate"}},
-        {"services", {"capacity", "tier", "duration", "routes", "agency"}},
-        {"cohorts", {"population", "episodes_per_1000_per_year", "entry", "need_mix"}},
-    };
-    for (const Entry& e : root.entries)
-      for (const auto& [section, fields] : sections)
-        if (std::find(fields.begin(), fields.end(), e.key) != fields.end())
-          fail(e.value.file, e.key_line, e.key,
-               "unknown top-level field '" + e.key + "'; it belongs under '" + std::string(section) + ":'" +
-                   (section == "services" || section == "cohorts" ? " (in one of its items)" : "") +
-                   ", indented below it",
-               ScenarioProblem::UnknownField);
+    for (const Entry& e : root.entries) {
+      const std::string_view section = misplaced_section(e.key);
+      if (section.empty()) continue;
+      const FieldType type = find_scenario_field(section)->type;
+      fail(e.value.file, e.key_line, e.key,
+           "unknown top-level field '" + e.key + "'; it belongs under '" + std::string(section) + ":'" +
+               (type == FieldType::Section ? "" : " (in one of its items)") + ", indented below it",
+           ScenarioProblem::UnknownField);
+    }
   }
 
   static std::vector<std::string> keys(const std::map<std::string, int>& table) {
@@ -169,7 +166,7 @@ class Builder {
   }
 
   void read_region(const Node& n) {
-    Fields f(n, "region", {"sites", "transfer_days"}, "the fields of a region");
+    const Fields f = fields_of(n, "region", "region", "the fields of a region");
     const Node& list = sequence(f.need("sites"), f.field("sites"), "site names");
     s_.region_source = SourceRef{list.file, list.line, "region.sites"};
     if (list.items.empty()) fail(list, f.field("sites"), "expected at least one site, found an empty list");
@@ -183,7 +180,7 @@ class Builder {
   }
 
   void read_run(const Node& n) {
-    Fields f(n, "run", {"horizon_years", "warmup_years", "replications", "seed", "tracked_people"});
+    const Fields f = fields_of(n, "run", "run");
     if (const Node* h = f.get("horizon_years")) {
       s_.horizon_years = positive(*h, f.field("horizon_years"));
       if (const std::string why = horizon_problem(s_.horizon_years); !why.empty()) fail(*h, f.field("horizon_years"), why);
@@ -219,7 +216,7 @@ class Builder {
 
   void read_agency(std::size_t i) {
     const auto& [name, node] = agency_items_[i];
-    Fields f(*node, at_name("agencies", name), {"name", "budget_per_year"});
+    const Fields f = fields_of(*node, at_name("agencies", name), "agencies[]");
     AgencySpec a;
     a.name = name;
     a.source = SourceRef{node->file, node->line, f.path()};
@@ -234,7 +231,7 @@ class Builder {
   }
 
   void read_governance(const Node& n) {
-    Fields f(n, "governance", {"budget_mode", "lead_agency", "integrated_assessment"});
+    const Fields f = fields_of(n, "governance", "governance");
     if (const Node* m = f.get("budget_mode"))
       s_.budget_mode = choice<BudgetMode>(*m, f.field("budget_mode"));
     if (const Node* l = f.get("lead_agency")) s_.lead_agency = resolve(*l, f.field("lead_agency"), "agency", agencies_);
@@ -245,7 +242,7 @@ class Builder {
   }
 
   void read_handoffs(const Node& n) {
-    Fields f(n, "handoffs", {"within_agency", "across_agency"});
+    const Fields f = fields_of(n, "handoffs", "handoffs");
     if (const Node* w = f.get("within_agency"))
       s_.handoff_within = read_distribution(*w, f.field("within_agency"), DurationRule::NonNegative);
     if (const Node* a = f.get("across_agency"))
@@ -261,7 +258,7 @@ class Builder {
       std::string path = at_index("pools", i);
       if (item.type == Node::Type::Map)
         if (const Node* nm = item.get("name"); nm && nm->type == Node::Type::Scalar) path = at_name("pools", nm->scalar);
-      Fields f(item, path, {"name", "services", "budget_per_year", "review_days", "flexible_share"}, "the fields of a pool");
+      const Fields f = fields_of(item, path, "pools[]", "the fields of a pool");
       PoolSpec p;
       p.name = name_text(f.need("name"), f.field("name"));
       if (!names.emplace(p.name, static_cast<int>(i)).second)
@@ -286,10 +283,7 @@ class Builder {
 
   void read_cohort(std::size_t i) {
     const auto& [name, node] = cohort_items_[i];
-    Fields f(*node, at_name("cohorts", name),
-             {"name", "population", "age", "episodes_per_1000_per_year", "trend_per_year", "seasonality", "entry",
-              "need_mix", "coproduction", "rereferral_probability", "self_funder_share", "transition"},
-             "the fields of a cohort");
+    const Fields f = fields_of(*node, at_name("cohorts", name), "cohorts[]", "the fields of a cohort");
     CohortSpec& c = s_.cohorts[i];
     c.name = name;
     c.source = SourceRef{node->file, node->line, f.path()};
@@ -317,7 +311,7 @@ class Builder {
   }
 
   static void read_seasonality(const Node& n, const std::string& field, CohortSpec& c) {
-    Fields sf(n, field, {"amplitude", "peak_day"});
+    const Fields sf = fields_of(n, field, "cohorts[].seasonality");
     if (const Node* a = sf.get("amplitude"))
       c.seasonal_amplitude = in_range(*a, sf.field("amplitude"), 0, 1, "an amplitude from 0 to 1 (0.1 = ±10%)");
     if (const Node* p = sf.get("peak_day"))
@@ -348,7 +342,7 @@ class Builder {
   }
 
   static void read_coproduction(const Node& n, const std::string& field, CohortSpec& c) {
-    Fields cf(n, field, {"min", "max", "effect"});
+    const Fields cf = fields_of(n, field, "cohorts[].coproduction");
     if (const Node* lo = cf.get("min")) c.coproduction_min = probability(*lo, cf.field("min"));
     if (const Node* hi = cf.get("max")) c.coproduction_max = probability(*hi, cf.field("max"));
     if (c.coproduction_min > c.coproduction_max)
@@ -359,7 +353,7 @@ class Builder {
   }
 
   void read_transition(const Node& n, const std::string& field, CohortSpec& c) {
-    Fields tf(n, field, {"to", "age"});
+    const Fields tf = fields_of(n, field, "cohorts[].transition");
     c.transition_to = service_ref(tf.need("to"), tf.field("to"));
     if (const Node* a = tf.get("age")) c.transition_age = in_range(*a, tf.field("age"), 0, kMaxAge, "an age from 0 to 130 years");
     if (!(c.transition_age > c.min_age))
@@ -370,11 +364,7 @@ class Builder {
 
   void read_service(std::size_t i) {
     const auto& [name, node] = service_items_[i];
-    Fields f(*node, at_name("services", name),
-             {"name", "tier", "kind", "agency", "capacity", "capacity_schedule", "duration", "discipline", "max_queue",
-              "patience_days", "overflow_to", "cost", "escalation_per_year", "de_escalation_per_year", "escalate_to",
-              "integrated_into", "dtoc_reason", "review", "routes", "site"},
-             "the fields of a service");
+    const Fields f = fields_of(*node, at_name("services", name), "services[]", "the fields of a service");
     ServiceSpec& v = s_.services[i];
     v.name = name;
     v.source = SourceRef{node->file, node->line, f.path()};
@@ -410,7 +400,7 @@ class Builder {
       v.site = resolve(*st, f.field("site"), "site", sites_);
     }
     if (const Node* r = f.get("review")) {
-      Fields rf(*r, f.field("review"), {"every_days", "cost", "step_down_probability", "step_down_to"});
+      const Fields rf = fields_of(*r, f.field("review"), "services[].review");
       if (const Node* e = rf.get("every_days")) v.review.every_days = non_negative(*e, rf.field("every_days"));
       if (const Node* c = rf.get("cost")) v.review.cost = non_negative(*c, rf.field("cost"));
       if (const Node* p = rf.get("step_down_probability"))
@@ -424,7 +414,7 @@ class Builder {
     sequence(n, field, "{at_days, capacity} steps");
     for (std::size_t k = 0; k < n.items.size(); ++k) {
       const std::string path = at_index(field, k);
-      Fields f(n.items[k], path, {"at_days", "at_years", "capacity"}, "{at_days: DAY, capacity: PLACES}");
+      const Fields f = fields_of(n.items[k], path, "services[].capacity_schedule[]", "{at_days: DAY, capacity: PLACES}");
       CapacityStep step;
       const Node* d = f.get("at_days");
       const Node* y = f.get("at_years");
@@ -447,7 +437,7 @@ class Builder {
   }
 
   static void read_cost(const Node& n, const std::string& field, CostSpec& c) {
-    Fields f(n, field, {"per_contact", "per_episode", "per_day", "per_week", "per_hour", "hours_per_week"});
+    const Fields f = fields_of(n, field, "services[].cost");
     const std::pair<const char*, double*> parts[] = {{"per_contact", &c.per_contact}, {"per_episode", &c.per_episode},
                                                      {"per_day", &c.per_day},         {"per_week", &c.per_week},
                                                      {"per_hour", &c.per_hour},       {"hours_per_week", &c.hours_per_week}};
@@ -463,11 +453,11 @@ class Builder {
     for (std::size_t k = 0; k < n.items.size(); ++k) {
       const std::string path = at_index(field, k);
       const Node& item = n.items[k];
-      Fields f(item, path, {"when", "to"}, "a route rule {when: ..., to: {service: probability}}");
+      const Fields f = fields_of(item, path, "services[].routes[]", "a route rule {when: ..., to: {service: probability}}");
       RouteRule rule;
       rule.source = SourceRef{item.file, item.line, path};
       if (const Node* w = f.get("when")) {
-        Fields wf(*w, f.field("when"), {"need", "age", "cohort"});
+        const Fields wf = fields_of(*w, f.field("when"), "services[].routes[].when");
         if (const Node* nd = wf.get("need")) rule.when.need_levels = refs(*nd, wf.field("need"), "need level", needs_);
         if (const Node* a = wf.get("age")) std::tie(rule.when.min_age, rule.when.max_age) = age_range(*a, wf.field("age"), true);
         if (const Node* c = wf.get("cohort")) rule.when.cohorts = refs(*c, wf.field("cohort"), "cohort", cohorts_);
@@ -501,7 +491,7 @@ class Builder {
     sequence(n, "discharge_checks", "{reason, probability, duration}");
     for (std::size_t k = 0; k < n.items.size(); ++k) {
       const std::string path = at_index("discharge_checks", k);
-      Fields f(n.items[k], path, {"reason", "probability", "duration"}, "{reason, probability, duration}");
+      const Fields f = fields_of(n.items[k], path, "discharge_checks[]", "{reason, probability, duration}");
       DischargeCheckSpec d;
       d.reason = name_text(f.need("reason"), f.field("reason"));
       d.probability = probability(f.need("probability"), f.field("probability"));
@@ -511,9 +501,7 @@ class Builder {
   }
 
   void read_indicators(const Node& n) {
-    Fields f(n, "indicators",
-             {"referrals", "child_protection", "looked_after", "reablement", "residential", "hospital", "assessments",
-              "assessment_target_days", "package_target_days", "older_people_cohort", "children_cohort"});
+    const Fields f = fields_of(n, "indicators", "indicators");
     IndicatorMap& m = s_.indicators;
     const std::pair<const char*, int*> services[] = {{"referrals", &m.referrals},   {"child_protection", &m.child_protection},
                                                      {"looked_after", &m.looked_after}, {"reablement", &m.reablement},
