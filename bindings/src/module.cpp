@@ -196,7 +196,7 @@ PYBIND11_MODULE(_core, m) {
         return v;
       });
 
-  m.def("parse", &models::parse_scenario, py::arg("text"), py::arg("file_name"), py::arg("base_dir") = ".",
+  m.def("parse", py::overload_cast<const std::string&, const std::string&, const std::string&>(&models::parse_scenario), py::arg("text"), py::arg("file_name"), py::arg("base_dir") = ".",
         "Parse and check scenario YAML; raises ScenarioError naming file, line and field");
   m.def(
       "vocabulary",

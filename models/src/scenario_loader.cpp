@@ -21,6 +21,7 @@
 #include "scenario/builder.hpp"
 #include "scenario/distribution_reader.hpp"
 #include "scenario/located_yaml.hpp"
+#include "scenario/scenario_tree.hpp"
 
 namespace careflow::models {
 namespace {
@@ -106,10 +107,7 @@ Node load_tree(const std::string& text, const std::string& file, const fs::path&
                                                                                                : "the file holds only comments") +
              "; expected a scenario starting with 'careflow: " + std::to_string(kScenarioFormatVersion) + "'",
          ScenarioProblem::MissingField);
-  if (root.type != Node::Type::Map)
-    fail(root, "", "expected a scenario: a map of fields starting with 'careflow: 1'; found " + found(root), ScenarioProblem::Text);
-  check_runaway_quotes(root, "");
-  check_version(root);
+  check_scenario_tree(root);
 
   const auto ext = std::find_if(root.entries.begin(), root.entries.end(), [](const Entry& e) { return e.key == "extend"; });
   if (ext == root.entries.end()) return root;
@@ -147,13 +145,33 @@ void collect_files(const Node& n, std::vector<std::string>& files) {
 
 }  // namespace
 
-Scenario parse_scenario(const std::string& yaml_text, const std::string& file_name, const std::string& base_dir) {
+void check_scenario_tree(const Node& root) {
+  if (root.type != Node::Type::Map)
+    fail(root, "", "expected a scenario: a map of fields starting with 'careflow: 1'; found " + found(root), ScenarioProblem::Text);
+  check_runaway_quotes(root, "");
+  check_version(root);
+}
+
+Node load_scenario_tree(const std::string& text, const std::string& file_name, const std::string& base_dir) {
   Chain chain;
   const fs::path dir = base_dir.empty() ? fs::path(".") : fs::path(base_dir);
   chain.identities.push_back(identity_of(dir / fs::path(file_name).filename()));
   chain.names.push_back(file_name);
-  const Node root = load_tree(yaml_text, file_name, dir, chain);
+  return load_tree(text, file_name, dir, chain);
+}
 
+void apply_changes(Node& root, const std::vector<FieldChange>& changes, bool name_after_changes) {
+  for (const FieldChange& c : changes) apply_change(root, c);
+  const bool renamed = std::any_of(changes.begin(), changes.end(), [](const FieldChange& c) { return c.path == "name"; });
+  if (name_after_changes && !changes.empty() && !renamed)
+    if (Entry* name = root.find("name"); name && name->value.type == Node::Type::Scalar)
+      name->value = scalar_node(name->value.scalar + " [" + describe_changes(changes) + "]", name->value.file,
+                                name->value.line, true);
+}
+
+Scenario scenario_from_tree(Node root, const std::string& file_name, const std::vector<FieldChange>& changes,
+                            bool name_after_changes) {
+  apply_changes(root, changes, name_after_changes);
   Scenario s = build_scenario(root);
   std::vector<std::string> files;
   collect_files(root, files);
@@ -168,11 +186,35 @@ Scenario parse_scenario(const std::string& yaml_text, const std::string& file_na
   return s;
 }
 
-Scenario load_scenario(const std::string& path) {
-  const std::string text = read_file(path, SourceRef{path, 0, ""});
+Scenario parse_scenario(const std::string& yaml_text, const std::string& file_name, const std::string& base_dir) {
+  return scenario_from_tree(load_scenario_tree(yaml_text, file_name, base_dir), file_name);
+}
+
+Scenario parse_scenario(const ScenarioSource& source) {
+  return scenario_from_tree(load_scenario_tree(source.text, source.file_name, source.base_dir), source.file_name,
+                            source.changes, source.name_after_changes);
+}
+
+ScenarioSource read_scenario_source(const std::string& path) {
+  ScenarioSource source;
+  source.text = read_file(path, SourceRef{path, 0, ""});
+  source.file_name = path;
   fs::path dir = fs::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  return parse_scenario(text, path, dir.string());
+  source.base_dir = dir.empty() ? "." : dir.string();
+  return source;
+}
+
+Scenario load_scenario(const std::string& path) { return parse_scenario(read_scenario_source(path)); }
+
+std::string describe_changes(const std::vector<FieldChange>& changes) {
+  std::string label;
+  for (const FieldChange& c : changes) {
+    if (!label.empty()) label += ", ";
+    label += c.path;
+    label += '=';
+    label += c.value;
+  }
+  return label;
 }
 
 TransformSpec parse_transform(const std::string& words, const Scenario& s, const std::string& origin) {
