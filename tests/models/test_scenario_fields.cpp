@@ -158,6 +158,32 @@ std::string fuzz_dictionary() {
   return out;
 }
 
+// ---- a scenario that gives every field --------------------------------------------------
+
+/// A scenario giving every field of the format once.
+std::string every_field() { return read_source("tests/data/scenarios/every_field.yaml"); }
+
+/// A row's pattern as a path into every_field.yaml: the items of each list named or numbered.
+std::string concrete(std::string_view pattern) {
+  std::string out(pattern);
+  const bool in_years = pattern.find("capacity_schedule[].at_years") != std::string_view::npos;
+  const std::pair<const char*, const char*> items[] = {
+      {"agencies[]", "agencies[a]"},       {"pools[]", "pools[p]"},   {"cohorts[]", "cohorts[c]"},
+      {"services[]", in_years ? "services[t]" : "services[s]"}, {"routes[]", "routes[0]"},
+      {"capacity_schedule[]", "capacity_schedule[0]"}, {"discharge_checks[]", "discharge_checks[0]"},
+      {"transforms[]", "transforms[winter_surge]"}};
+  for (const auto& [from, to] : items)
+    if (const auto at = out.find(from); at != std::string::npos) out.replace(at, std::string_view(from).size(), to);
+  return out;
+}
+
+/// The field an error names when an item's own name is wrong: the item by its position.
+std::string by_position(std::string path) {
+  for (const char* name : {"[a]", "[p]", "[c]", "[s]", "[t]", "[winter_surge]"})
+    if (const auto at = path.find(name); at != std::string::npos) path.replace(at, std::string_view(name).size(), "[0]");
+  return path;
+}
+
 }  // namespace
 
 TEST_CASE("the field table is well formed", "[fields]") {
@@ -224,4 +250,32 @@ TEST_CASE("the fuzz dictionary holds the words the tables give", "[fields][fuzz]
   const std::string expected = fuzz_dictionary();
   if (writing()) write_source("tests/fuzz/scenario.dict", expected);
   else CHECK(read_source("tests/fuzz/scenario.dict") == expected);
+}
+
+TEST_CASE("the loader reads every field of the table: a wrong value there is refused, naming it", "[fields][loader]") {
+  ScenarioSource source{every_field(), "every_field.yaml", ".", {}, false};
+  REQUIRE_NOTHROW(parse_scenario(source));
+  std::size_t checked = 0;
+  for (const ScenarioField& f : kScenarioFields) {
+    // Sections and lists of named items are not values; the format version and `extend` are
+    // the file's, not the scenario's (the path language refuses them, tested elsewhere).
+    if (f.type == FieldType::Section || f.type == FieldType::NamedItems || f.type == FieldType::Version ||
+        f.type == FieldType::File)
+      continue;
+    const std::string path = concrete(f.path);
+    INFO(f.path << " as " << path);
+    source.changes = {FieldChange{path, "{not: [a, value]}", SourceRef{"<test>", 0, path}}};
+    try {
+      parse_scenario(source);
+      FAIL("a wrong value at " << path << " was accepted: the loader does not read this field of the table");
+    } catch (const ScenarioError& e) {
+      INFO(e.what());
+      const std::string& field = e.where().field;
+      CHECK((field.rfind(path, 0) == 0 || field.rfind(by_position(path), 0) == 0));
+      CHECK(e.where().file == "<test>");
+      CHECK(e.problem() != ScenarioProblem::Text);
+    }
+    ++checked;
+  }
+  CHECK(checked > 0);
 }

@@ -192,8 +192,9 @@ class PathWalk {
         if (!e) {
           std::vector<std::string> keys;
           for (const Entry& x : n->entries) keys.push_back(x.key);
-          refuse("no field '" + step.key + "' in '" + at + "', which holds " + found(*n) + suggestion(step.key, keys) +
-                     "; set it whole to add one: " + at + "=VALUE",
+          const auto best = nearest(step.key, keys);
+          refuse("no field '" + step.key + "' in '" + at + "', which holds " + found(*n) +
+                     (best ? "; did you mean '" + *best + "'?" : "") + " (set it whole to change what it holds: " + at + "=VALUE)",
                  ScenarioProblem::UnknownField);
         }
         n = &e->value;
