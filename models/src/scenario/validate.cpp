@@ -40,10 +40,10 @@ std::string item_path(const char* list, const std::string& name, std::size_t i) 
   return std::string(list) + "[" + (name.empty() ? std::to_string(i) : name) + "]";
 }
 
-void check_values(const Scenario& s) {
+/// The run, the region, need levels, economics, governance and hand-offs.
+void check_run_and_sections(const Scenario& s) {
   const SourceRef top{s.source_file, 0, ""};
   const std::size_t ns = s.services.size(), na = s.agencies.size(), nc = s.cohorts.size(), nl = s.need_levels.size();
-
   if (s.version != 1) fail(top, "careflow", "unsupported format version " + std::to_string(s.version) + "; expected 1");
   if (const std::string why = horizon_problem(s.horizon_years); !why.empty()) fail(top, "run.horizon_years", why);
   if (!(s.warmup_years >= 0 && s.warmup_years < s.horizon_years))
@@ -83,14 +83,22 @@ void check_values(const Scenario& s) {
   for (const auto& [d, field] : {std::pair{&s.handoff_within, "handoffs.within_agency"},
                                  std::pair{&s.handoff_across, "handoffs.across_agency"}})
     if (!(d->mean() >= 0)) fail(top, field, "a hand-off delay cannot be negative, found " + d->describe());
+}
 
+/// The agencies: names and budgets.
+void check_agencies(const Scenario& s) {
+  const std::size_t na = s.agencies.size();
   for (std::size_t i = 0; i < na; ++i) {
     const AgencySpec& a = s.agencies[i];
     const std::string p = item_path("agencies", a.name, i);
     if (a.name.empty()) fail(a.source, p + ".name", "an agency needs a name");
     if (!(a.annual_budget >= 0)) fail(a.source, p + ".budget_per_year", "a budget cannot be negative, found " + fmt(a.annual_budget, 10));
   }
+}
 
+/// Each service: its values, targets and route rules.
+void check_services(const Scenario& s) {
+  const std::size_t ns = s.services.size(), na = s.agencies.size(), nc = s.cohorts.size(), nl = s.need_levels.size();
   for (std::size_t i = 0; i < ns; ++i) {
     const ServiceSpec& v = s.services[i];
     const std::string p = item_path("services", v.name, i);
@@ -144,7 +152,11 @@ void check_values(const Scenario& s) {
         fail(rat, rp + ".to", "the probabilities of a route rule must sum to 1, found a sum of " + fmt(total, 10));
     }
   }
+}
 
+/// The pools: their services (each in one pool, one site) and values.
+void check_pools(const Scenario& s) {
+  const std::size_t ns = s.services.size();
   std::set<int> pooled;
   for (std::size_t i = 0; i < s.pools.size(); ++i) {
     const PoolSpec& pool = s.pools[i];
@@ -165,7 +177,11 @@ void check_values(const Scenario& s) {
     if (!(pool.review_days > 0)) fail(pool.source, p + ".review_days", "expected more than 0 days");
     if (!is_probability(pool.flexible_share)) fail(pool.source, p + ".flexible_share", "expected a share between 0 and 1");
   }
+}
 
+/// Each cohort: population, ages, need mix and shares.
+void check_cohorts(const Scenario& s) {
+  const std::size_t ns = s.services.size(), nc = s.cohorts.size(), nl = s.need_levels.size();
   for (std::size_t i = 0; i < nc; ++i) {
     const CohortSpec& c = s.cohorts[i];
     const std::string p = item_path("cohorts", c.name, i);
@@ -196,7 +212,12 @@ void check_values(const Scenario& s) {
     if (!is_probability(c.self_funder_share)) fail(at, p + ".self_funder_share", "expected a share between 0 and 1");
     if (!valid_service_or_none(c.transition_to, ns)) fail(at, p + ".transition.to", "service index out of range");
   }
+}
 
+/// Discharge checks, and the services and cohorts indicators are read from.
+void check_discharge_and_indicators(const Scenario& s) {
+  const SourceRef top{s.source_file, 0, ""};
+  const std::size_t ns = s.services.size(), nc = s.cohorts.size();
   for (std::size_t i = 0; i < s.discharge_checks.size(); ++i) {
     const DischargeCheckSpec& d = s.discharge_checks[i];
     const std::string p = "discharge_checks[" + std::to_string(i) + "]";
@@ -213,6 +234,16 @@ void check_values(const Scenario& s) {
     if (!valid_index(v, ns)) fail(top, "indicators.assessments", "service index out of range");
   if (!valid_target(m.older_cohort, nc)) fail(top, "indicators.older_people_cohort", "cohort index out of range");
   if (!valid_target(m.children_cohort, nc)) fail(top, "indicators.children_cohort", "cohort index out of range");
+}
+
+/// Values in range and indices valid, section by section in file order; throws at the first problem.
+void check_values(const Scenario& s) {
+  check_run_and_sections(s);
+  check_agencies(s);
+  check_services(s);
+  check_pools(s);
+  check_cohorts(s);
+  check_discharge_and_indicators(s);
 }
 
 /// The pathway graph: a vertex per service, one for "exit" and one for "the community"
