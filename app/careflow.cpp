@@ -48,6 +48,7 @@ using careflow::ConfidenceInterval;
 struct RunArgs {
   std::string scenario;  // empty: the embedded default
   std::vector<std::string> transforms;  // "NAME key=value ..." applied after loading
+  std::vector<std::string> sets;        // "PATH=VALUE" changes of fields (the path language)
   models::CareRunOptions options;
   std::string out;
   std::string xlsx;     // results workbook
@@ -80,10 +81,26 @@ struct BadInput : std::runtime_error {
 
 void check_output(const std::string& path);
 
-models::Scenario load(const std::string& path, const std::vector<std::string>& transforms = {}) {
-  models::Scenario s = path.empty()
-                           ? models::parse_scenario(models::default_scenario_yaml(), models::kDefaultScenarioName, "scenarios")
-                           : careflow::sheets::load_any_scenario(path);  // YAML or a scenario workbook (.xlsx)
+/// `--set PATH=VALUE` as a change of one field; bad arguments throw BadInput.
+models::FieldChange field_change(const std::string& set) {
+  const auto eq = set.find('=');
+  if (eq == std::string::npos || eq == 0) throw BadInput("--set expects PATH=VALUE, found '" + set + "'");
+  const std::string path = set.substr(0, eq);
+  return models::FieldChange{path, set.substr(eq + 1), models::SourceRef{"--set", 0, path}};
+}
+
+models::Scenario load(const std::string& path, const std::vector<std::string>& transforms = {},
+                      const std::vector<std::string>& sets = {}) {
+  std::vector<models::FieldChange> changes;
+  for (const std::string& set : sets) changes.push_back(field_change(set));
+  models::Scenario s;
+  if (path.empty()) {
+    const models::ScenarioSource source{std::string(models::default_scenario_yaml()), models::kDefaultScenarioName,
+                                        "scenarios", changes, !changes.empty()};
+    s = models::parse_scenario(source);
+  } else {
+    s = careflow::sheets::load_any_scenario(path, changes);  // YAML or a scenario workbook (.xlsx)
+  }
   for (const std::string& t : transforms) {
     const models::TransformSpec spec = models::parse_transform(t, s, "--transform '" + t + "'");
     models::apply_transform(s, spec);
@@ -257,7 +274,7 @@ void check_memory(const models::Scenario& s, const models::CareRunOptions& opt, 
 
 // The scenario and options of `careflow run` (the same on every MPI rank).
 std::pair<models::Scenario, models::CareRunOptions> run_setup(const RunArgs& a) {
-  const models::Scenario loaded = load(a.scenario, a.transforms);
+  const models::Scenario loaded = load(a.scenario, a.transforms, a.sets);
   models::Scenario s = models::apply_options(loaded, a.options);
   if (a.tracked_people >= 0) s.tracked_people = static_cast<std::uint32_t>(a.tracked_people);
   models::CareRunOptions opt = a.options;
@@ -575,6 +592,7 @@ models::SweepSpec sweep_spec(const SweepArgs& a) {
     if (eq == std::string::npos || eq == 0) throw BadInput("--set expects PATH=v1,v2,..., found '" + set + "'");
     models::SweepParameter p;
     p.path = set.substr(0, eq);
+    p.origin = models::SourceRef{"--set", 0, p.path};
     std::string rest = set.substr(eq + 1), v;
     std::size_t pos = 0;
     while (pos <= rest.size()) {
@@ -870,6 +888,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{10000000}));
   run_cmd->add_flag("--quiet,-q", ra.quiet, "Print nothing on success");
 
+  run_cmd->add_option("--set", ra.sets,
+                      "Change a field by its path, e.g. services[early_help].capacity=1200 (repeatable; docs/cli.md)");
   run_cmd->add_option("--transform,-t", ra.transforms,
                       "Apply a named transform, e.g. \"prevention_shift share=0.1 to=early_help,reablement\" (repeatable)");
   run_cmd->add_flag("--advise", ra.advise, "After the run, advise a warm-up (MSER-5) and a number of replications");

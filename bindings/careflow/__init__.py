@@ -16,7 +16,7 @@ Errors in scenarios raise :class:`ScenarioError` with ``file``, ``line`` and ``f
 """
 from __future__ import annotations
 
-import copy
+import json
 import os
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
@@ -31,10 +31,21 @@ __all__ = ["Scenario", "ScenarioError", "Result", "Comparison", "SweepResult", "
 
 ScenarioError = _core.ScenarioError
 ScenarioError.__doc__ = """Raised for a bad scenario (a ``ValueError``). Attributes: ``file``, ``line``
-(1-based; 0 when unknown) and ``field`` (e.g. ``services[front_door].capacity``); the message says
-what was expected and what was found."""
+(1-based; 0 when unknown), ``field`` (e.g. ``services[front_door].capacity``) and ``kind``
+(``value``, ``missing_field``, ``unknown_field``, ``unknown_name`` or ``text``); the message says
+what was expected and what was found. A path of ``with_changes`` or ``sweep`` that names no field
+or item is refused with the nearest valid name (``file`` is ``<changes>`` or ``<sweep>``)."""
 
 _TIERS = _core.vocabulary()["tiers"]  # models/vocabulary.hpp
+
+
+def _yaml_value(value: Any) -> str:
+    """A Python value as the YAML text of a change (JSON is YAML; numpy values as plain ones)."""
+    def plain(o):
+        if hasattr(o, "tolist"):
+            return o.tolist()
+        raise TypeError(f"cannot write {type(o).__name__} {o!r} as a scenario value")
+    return json.dumps(value, default=plain, ensure_ascii=False)
 
 
 class Scenario:
@@ -42,8 +53,12 @@ class Scenario:
     that relative paths in it refer to. Immutable: ``with_changes`` and ``with_transform``
     return new scenarios."""
 
-    def __init__(self, text: str, file_name: str = "<python>", base_dir: str = "."):
-        self._core = _core.parse(text, file_name, base_dir)
+    def __init__(self, text: str, file_name: str = "<python>", base_dir: str = ".", _changes=(), _core_scenario=None):
+        # The text as given and the changes made since: errors keep naming the file and line a
+        # value was written on, and the C++ side applies the changes (the path language, once).
+        self._source = text
+        self._changes = list(_changes)
+        self._core = _core_scenario if _core_scenario is not None else _core.parse(text, file_name, base_dir, self._changes)
         self._file = file_name
         self._base_dir = base_dir
 
@@ -82,13 +97,13 @@ class Scenario:
         return yaml.safe_load(self.text)
 
     def with_changes(self, changes: Dict[str, Any]) -> "Scenario":
-        """A copy with fields changed by path, as ``careflow sweep --set``:
+        """A copy with fields changed by path, as ``careflow run --set``:
         ``{"services[early_help].capacity": 1500, "transforms[prevention_shift].share": 0.1,
-        "run.warmup_years": 3}``. ``key[name]`` picks the item called ``name`` in a list."""
-        d = self.to_dict()
-        for path, value in changes.items():
-            _set_path(d, path, value)
-        return from_dict(d, base_dir=self._base_dir, file_name=f"{self._file} (changed)")
+        "run.warmup_years": 3}``. ``key[name]`` picks the item called ``name`` in a list. A path that
+        names no field or no existing item raises ScenarioError with the nearest name; the copy's
+        name says what changed (``"Default council [services[early_help].capacity=1500]"``)."""
+        new = [(path, _yaml_value(value)) for path, value in changes.items()]
+        return Scenario(self._source, self._file, self._base_dir, self._changes + new)
 
     def with_transform(self, name: str, **params: Any) -> "Scenario":
         """A copy with a named transform appended, e.g.
@@ -100,40 +115,6 @@ class Scenario:
 
     def __repr__(self) -> str:
         return f"<careflow.Scenario {self.name!r}: {len(self.services)} services, {len(self.cohorts)} cohorts>"
-
-
-def _path_error(path: str, message: str) -> Exception:
-    e = ScenarioError(f"{path}: {message}")
-    e.file, e.line, e.field = "<changes>", 0, path
-    return e
-
-
-def _set_path(d: Dict[str, Any], path: str, value: Any) -> None:
-    node: Any = d
-    parts = path.split(".")
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        if "[" in part:
-            if not part.endswith("]"):
-                raise _path_error(path, f"expected key[name] in '{part}'")
-            key, name = part[:-1].split("[", 1)
-            items = node.get(key) if isinstance(node, dict) else None
-            if not isinstance(items, list):
-                raise _path_error(path, f"'{key}' is not a list of named items")
-            match = [it for it in items if isinstance(it, dict) and str(it.get("name")) == name]
-            if not match:
-                names = [str(it.get("name")) for it in items if isinstance(it, dict)]
-                raise _path_error(path, f"no item called '{name}' in '{key}' (there are: {', '.join(names)})")
-            if last:
-                raise _path_error(path, "the path names an item, not a value")
-            node = match[0]
-        else:
-            if not isinstance(node, dict):
-                raise _path_error(path, f"'{part}' is inside a value, not a section")
-            if last:
-                node[part] = value
-            else:
-                node = node.setdefault(part, {})
 
 
 def load(path: str) -> Scenario:
@@ -314,15 +295,16 @@ def sweep(scenario: Scenario, parameters: Dict[str, Iterable[Any]], grid: bool =
     same seed and replications (common random numbers across points)."""
     keys = list(parameters)
     values = [list(parameters[k]) for k in keys]
-    if grid:
-        import itertools
-        combos = list(itertools.product(*values))
-    else:
-        if len({len(v) for v in values}) != 1:
-            raise ValueError("a list sweep needs the same number of values for every parameter")
-        combos = list(zip(*values))
+    plan = _core.plan_sweep(scenario._source, scenario._file, scenario._base_dir, scenario._changes,
+                            [(k, [_yaml_value(v) for v in vs]) for k, vs in zip(keys, values)], grid)
+    combos = [tuple(values[k][i] for k, i in enumerate(index)) for index, _ in plan]
     points = pd.DataFrame(combos, columns=keys)
-    results = [run(scenario.with_changes(dict(zip(keys, c))), replications, seed, years, threads) for c in combos]
+    results = []
+    for index, core in plan:
+        point = Scenario(scenario._source, scenario._file, scenario._base_dir,
+                         scenario._changes + [(k, _yaml_value(values[j][i])) for j, (k, i) in enumerate(zip(keys, index))],
+                         _core_scenario=core)
+        results.append(run(point, replications, seed, years, threads))
     return SweepResult(points, results)
 
 

@@ -13,6 +13,7 @@
 #include "careflow/models/compare.hpp"
 #include "careflow/models/default_scenario.hpp"
 #include "careflow/models/scenario_loader.hpp"
+#include "careflow/models/sweep.hpp"
 
 namespace py = pybind11;
 namespace models = careflow::models;
@@ -82,6 +83,16 @@ models::CareRunOptions options(std::uint64_t replications, std::uint64_t seed, d
   o.threads = threads;
   o.episodes_all_replications = all;
   return o;
+}
+
+// Changes by path from Python: (path, value as YAML) pairs, errors naming `origin`.
+using Changes = std::vector<std::pair<std::string, std::string>>;
+
+models::ScenarioSource source_of(const std::string& text, const std::string& file_name, const std::string& base_dir,
+                                 const Changes& changes, const std::string& origin) {
+  models::ScenarioSource source{text, file_name, base_dir, {}, !changes.empty()};
+  for (const auto& [path, value] : changes) source.changes.push_back({path, value, models::SourceRef{origin, 0, path}});
+  return source;
 }
 
 py::dict data_of(const RunHandle& h) {
@@ -164,6 +175,7 @@ PYBIND11_MODULE(_core, m) {
       err.attr("file") = e.where().file;
       err.attr("line") = e.where().line;
       err.attr("field") = e.where().field;
+      err.attr("kind") = std::string(models::name_of(e.problem()));
       PyErr_SetObject(scenario_error.ptr(), err.ptr());
     }
   });
@@ -196,8 +208,37 @@ PYBIND11_MODULE(_core, m) {
         return v;
       });
 
-  m.def("parse", &models::parse_scenario, py::arg("text"), py::arg("file_name"), py::arg("base_dir") = ".",
-        "Parse and check scenario YAML; raises ScenarioError naming file, line and field");
+  m.def(
+      "parse",
+      [](const std::string& text, const std::string& file_name, const std::string& base_dir, const Changes& changes,
+         const std::string& origin) { return models::parse_scenario(source_of(text, file_name, base_dir, changes, origin)); },
+      py::arg("text"), py::arg("file_name"), py::arg("base_dir") = ".", py::arg("changes") = Changes{},
+      py::arg("origin") = "<changes>",
+      "Parse and check scenario YAML, with (path, YAML value) changes set by the path language of `careflow --set` "
+      "(the name then suffixed with them); raises ScenarioError naming file, line and field");
+  m.def(
+      "plan_sweep",
+      [](const std::string& text, const std::string& file_name, const std::string& base_dir, const Changes& changes,
+         const std::vector<std::pair<std::string, std::vector<std::string>>>& parameters, bool grid) {
+        models::SweepSpec spec;
+        spec.base_file = file_name;
+        spec.grid = grid;
+        for (const auto& [path, values] : parameters)
+          spec.parameters.push_back({path, values, models::SourceRef{"<sweep>", 0, path}});
+        const auto points = models::sweep_points(spec);
+        std::vector<models::Scenario> scenarios;
+        {
+          py::gil_scoped_release release;
+          scenarios = models::sweep_scenarios(spec, source_of(text, file_name, base_dir, changes, "<changes>"), {});
+        }
+        py::list out;
+        for (std::size_t i = 0; i < points.size(); ++i) out.append(py::make_tuple(points[i], scenarios[i]));
+        return out;
+      },
+      py::arg("text"), py::arg("file_name"), py::arg("base_dir"), py::arg("changes"), py::arg("parameters"),
+      py::arg("grid") = true,
+      "The points of a sweep (models/sweep.hpp): for each, the index of every parameter's value and its scenario "
+      "(the base with the point's values set by path, named after them)");
   m.def(
       "vocabulary",
       [] {

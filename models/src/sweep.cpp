@@ -12,147 +12,25 @@
 #include <sstream>
 #include <stdexcept>
 
-#include <yaml-cpp/yaml.h>
-
 #include "careflow/engine/bytes.hpp"
 #include "careflow/models/scenario_loader.hpp"
 #include "careflow/support/atomic_file.hpp"
+#include "scenario/located_yaml.hpp"
+#include "scenario/scenario_tree.hpp"
 
 namespace careflow::models {
 namespace {
 
 namespace fs = std::filesystem;
 
-// ---- the override tree of one point ----------------------------------------------------
-
-// A YAML tree small enough to build by path: maps keep insertion order; "key[name]" makes
-// a list of named items, merged into the base by name (the loader's `extend` rule).
-struct Tree {
-  // Special members declared here and defaulted once Tree is complete: clang (with libstdc++)
-  // otherwise instantiates std::pair<std::string, Tree> inside the class body and refuses.
-  Tree();
-  Tree(const Tree&);
-  Tree(Tree&&) noexcept;
-  Tree& operator=(const Tree&);
-  Tree& operator=(Tree&&) noexcept;
-  ~Tree();
-
-  std::string scalar;
-  bool is_scalar = false;
-  std::vector<std::pair<std::string, Tree>> map;
-  std::vector<std::pair<std::string, Tree>> named;  // items of a named list
-
-  Tree& child(std::vector<std::pair<std::string, Tree>>& v, const std::string& key);
-};
-
-Tree::Tree() = default;
-Tree::Tree(const Tree&) = default;
-Tree::Tree(Tree&&) noexcept = default;
-Tree& Tree::operator=(const Tree&) = default;
-Tree& Tree::operator=(Tree&&) noexcept = default;
-Tree::~Tree() = default;
-
-Tree& Tree::child(std::vector<std::pair<std::string, Tree>>& v, const std::string& key) {
-  for (auto& [k, t] : v)
-    if (k == key) return t;
-  v.emplace_back(key, Tree{});
-  return v.back().second;
-}
-
-[[noreturn]] void bad_path(const std::string& path, const std::string& why) {
-  throw ScenarioError(SourceRef{"--set", 0, path}, why);
-}
-
-void set_path(Tree& root, const std::string& path, const std::string& value) {
-  Tree* node = &root;
-  std::size_t pos = 0;
-  while (pos < path.size()) {
-    const std::size_t dot = path.find('.', pos);
-    const std::string seg = path.substr(pos, dot == std::string::npos ? std::string::npos : dot - pos);
-    pos = dot == std::string::npos ? path.size() : dot + 1;
-    if (seg.empty()) bad_path(path, "empty segment in the path (write e.g. services[early_help].capacity)");
-    const std::size_t open = seg.find('[');
-    if (open == std::string::npos) {
-      node = &node->child(node->map, seg);
-    } else {
-      if (seg.back() != ']' || open == 0) bad_path(path, "expected key[name] in '" + seg + "'");
-      const std::string key = seg.substr(0, open), name = seg.substr(open + 1, seg.size() - open - 2);
-      if (name.empty()) bad_path(path, "empty name in '" + seg + "'");
-      Tree& list = node->child(node->map, key);
-      node = &list.child(list.named, name);
-    }
-  }
-  if (!node->map.empty() || !node->named.empty()) bad_path(path, "the path names a section, not a value");
-  node->is_scalar = true;
-  node->scalar = value;
-}
-
-std::string quote(const std::string& s) {
-  std::string o = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') o += '\\';
-    o += c;
-  }
-  return o + "\"";
-}
-
-void emit(std::ostringstream& out, const Tree& t, int indent) {
-  const std::string pad(static_cast<std::size_t>(indent), ' ');
-  for (const auto& [key, child] : t.map) {
-    if (child.is_scalar) {
-      out << pad << key << ": " << child.scalar << "\n";
-    } else if (!child.named.empty()) {
-      out << pad << key << ":\n";
-      for (const auto& [name, item] : child.named) {
-        out << pad << "  - name: " << quote(name) << "\n";
-        emit(out, item, indent + 4);
-      }
-    } else {
-      out << pad << key << ":\n";
-      emit(out, child, indent + 2);
-    }
-  }
-}
-
 std::vector<std::vector<std::string>> points_of(const SweepSpec& spec) {
   std::vector<std::vector<std::string>> points;
-  if (spec.parameters.empty()) throw std::invalid_argument("a sweep needs at least one parameter (--set PATH=v1,v2,...)");
-  for (const SweepParameter& p : spec.parameters)
-    if (p.values.empty()) throw std::invalid_argument("sweep parameter '" + p.path + "' has no values");
-  if (!spec.grid) {
-    const std::size_t n = spec.parameters.front().values.size();
-    for (const SweepParameter& p : spec.parameters)
-      if (p.values.size() != n)
-        throw std::invalid_argument("a list sweep needs the same number of values for every parameter ('" + p.path + "' has " +
-                                    std::to_string(p.values.size()) + ", '" + spec.parameters.front().path + "' has " +
-                                    std::to_string(n) + ")");
-    for (std::size_t i = 0; i < n; ++i) {
-      std::vector<std::string> v;
-      for (const SweepParameter& p : spec.parameters) v.push_back(p.values[i]);
-      points.push_back(v);
-    }
-    return points;
-  }
-  points.push_back({});
-  for (const SweepParameter& p : spec.parameters) {  // the first parameter varies slowest
-    std::vector<std::vector<std::string>> next;
-    for (const auto& partial : points)
-      for (const std::string& v : p.values) {
-        auto q = partial;
-        q.push_back(v);
-        next.push_back(std::move(q));
-      }
-    points = std::move(next);
+  for (const std::vector<std::size_t>& point : sweep_points(spec)) {
+    std::vector<std::string> values;
+    for (std::size_t k = 0; k < point.size(); ++k) values.push_back(spec.parameters[k].values[point[k]]);
+    points.push_back(std::move(values));
   }
   return points;
-}
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ScenarioError(SourceRef{path, 0, ""}, "cannot read the scenario file");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // ---- the journal: one small file per finished (point, replication) ----------------------
@@ -242,88 +120,94 @@ bool load_task(const fs::path& dir, std::size_t point, std::uint64_t rep, std::u
 
 }  // namespace
 
-SweepSpec load_sweep_file(const std::string& path) {
-  auto fail = [&](const YAML::Node& n, const std::string& field, const std::string& why) -> ScenarioError {
-    return ScenarioError(SourceRef{path, n.Mark().line + 1, field}, why);
-  };
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw ScenarioError(SourceRef{path, 0, ""}, "cannot read the sweep file");
-  } catch (const YAML::Exception& e) {
-    throw ScenarioError(SourceRef{path, e.mark.line + 1, ""}, "YAML syntax error: " + e.msg);
+std::vector<std::vector<std::size_t>> sweep_points(const SweepSpec& spec) {
+  if (spec.parameters.empty()) throw std::invalid_argument("a sweep needs at least one parameter (--set PATH=v1,v2,...)");
+  for (const SweepParameter& p : spec.parameters)
+    if (p.values.empty()) throw std::invalid_argument("sweep parameter '" + p.path + "' has no values");
+  std::vector<std::vector<std::size_t>> points;
+  if (!spec.grid) {
+    const std::size_t n = spec.parameters.front().values.size();
+    for (const SweepParameter& p : spec.parameters)
+      if (p.values.size() != n)
+        throw std::invalid_argument("a list sweep needs the same number of values for every parameter ('" + p.path + "' has " +
+                                    std::to_string(p.values.size()) + ", '" + spec.parameters.front().path + "' has " +
+                                    std::to_string(n) + ")");
+    for (std::size_t i = 0; i < n; ++i) points.emplace_back(spec.parameters.size(), i);
+    return points;
   }
-  if (!root.IsMap()) throw ScenarioError(SourceRef{path, 1, ""}, "expected a map with scenario, mode and parameters");
-  SweepSpec spec;
-  for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
-    if (key != "scenario" && key != "mode" && key != "parameters")
-      throw fail(kv.first, key, "unknown field '" + key + "' (expected scenario, mode, parameters)");
-  }
-  const YAML::Node scenario = root["scenario"];
-  if (!scenario || !scenario.IsScalar()) throw fail(root, "scenario", "missing the scenario file to sweep");
-  const fs::path base = fs::path(path).parent_path() / scenario.as<std::string>();
-  spec.base_file = base.string();
-  if (const YAML::Node mode = root["mode"]) {
-    const std::string m = mode.IsScalar() ? mode.as<std::string>() : "";
-    if (m != "grid" && m != "list") throw fail(mode, "mode", "expected grid or list, found '" + m + "'");
-    spec.grid = m == "grid";
-  }
-  const YAML::Node params = root["parameters"];
-  if (!params || !params.IsMap() || params.size() == 0)
-    throw fail(params ? params : root, "parameters", "expected a map of field paths to lists of values");
-  for (const auto& kv : params) {
-    SweepParameter p;
-    p.path = kv.first.as<std::string>();
-    const std::string field = "parameters." + p.path;
-    if (kv.second.IsSequence()) {
-      for (const auto& v : kv.second) {
-        if (!v.IsScalar()) throw fail(v, field, "expected plain values");
-        p.values.push_back(v.as<std::string>());
+  points.emplace_back();
+  for (const SweepParameter& p : spec.parameters) {  // the first parameter varies slowest
+    std::vector<std::vector<std::size_t>> next;
+    for (const auto& partial : points)
+      for (std::size_t v = 0; v < p.values.size(); ++v) {
+        auto q = partial;
+        q.push_back(v);
+        next.push_back(std::move(q));
       }
-    } else if (kv.second.IsScalar()) {
-      p.values.push_back(kv.second.as<std::string>());
+    points = std::move(next);
+  }
+  return points;
+}
+
+SweepSpec load_sweep_file(const std::string& path) {
+  using namespace located;
+  const Node root = parse(read_file(path, SourceRef{path, 0, ""}), path);
+  if (root.type != Node::Type::Map)
+    fail(path, 1, "", "expected a sweep: a map with scenario, mode and parameters; found " + found(root));
+  const Fields f(root, "", {"scenario", "mode", "parameters"}, "a map with scenario, mode and parameters");
+  SweepSpec spec;
+  const Node& scenario = f.need("scenario", " (the scenario file to sweep, relative to this file)");
+  spec.base_file = (fs::path(path).parent_path() / name_text(scenario, "scenario")).string();
+  if (const Node* mode = f.get("mode")) spec.grid = choice<bool>(*mode, "mode", {{"grid", true}, {"list", false}});
+  const Node& params = f.need("parameters", " (a map of field paths to lists of values)");
+  if (params.type != Node::Type::Map || params.entries.empty())
+    fail(params, "parameters", "expected a map of field paths to lists of values, found " + found(params));
+  for (const Entry& e : params.entries) {
+    SweepParameter p;
+    p.path = e.key;
+    p.origin = SourceRef{path, e.key_line, "parameters." + e.key};
+    const std::string field = "parameters." + e.key;
+    if (e.value.type == Node::Type::Sequence) {
+      for (std::size_t i = 0; i < e.value.items.size(); ++i) p.values.push_back(text(e.value.items[i], at_index(field, i)));
+    } else if (e.value.type == Node::Type::Scalar) {
+      p.values.push_back(e.value.scalar);
     } else {
-      throw fail(kv.second, field, "expected a list of values");
+      fail(e.value, field, "expected a list of values, found " + found(e.value));
     }
-    if (p.values.empty()) throw fail(kv.second, field, "expected at least one value");
+    if (p.values.empty()) fail(e.value, field, "expected at least one value, found an empty list");
     spec.parameters.push_back(std::move(p));
   }
   return spec;
 }
 
-std::vector<Scenario> sweep_scenarios(const SweepSpec& spec, const CareRunOptions& opt) {
-  const fs::path base(spec.base_file);
-  const Scenario base_scenario = load_scenario(spec.base_file);
-  const std::string dir = base.parent_path().empty() ? "." : base.parent_path().string();
+std::vector<Scenario> sweep_scenarios(const SweepSpec& spec, const ScenarioSource& base, const CareRunOptions& opt) {
+  located::Node tree = load_scenario_tree(base.text, base.file_name, base.base_dir);
+  apply_changes(tree, base.changes, base.name_after_changes);
+  // Paths are checked once, where they were written (--set, a sweep file's line), before any point.
+  for (const SweepParameter& p : spec.parameters)
+    if (!p.origin.file.empty()) check_change_path(tree, p.path, p.origin);
   std::vector<Scenario> out;
   const auto points = points_of(spec);
   for (std::size_t i = 0; i < points.size(); ++i) {
-    Tree tree;
-    std::string label;
-    for (std::size_t k = 0; k < spec.parameters.size(); ++k) {
-      set_path(tree, spec.parameters[k].path, points[i][k]);
-      if (k) label += ", ";
-      label += spec.parameters[k].path;
-      label += '=';
-      label += points[i][k];
-    }
-    std::ostringstream text;
-    text << "careflow: 1\nname: " << quote(base_scenario.name + " [" + label + "]") << "\nextend: "
-         << quote(base.filename().string()) << "\n";
-    emit(text, tree, 0);
-    const std::string origin = "sweep point " + std::to_string(i) + " (" + label + ")";
-    out.push_back(apply_options(parse_scenario(text.str(), origin, dir), opt));  // errors name the point
+    std::vector<FieldChange> changes;
+    for (std::size_t k = 0; k < spec.parameters.size(); ++k) changes.push_back(FieldChange{spec.parameters[k].path, points[i][k], {}});
+    const std::string origin = "sweep point " + std::to_string(i) + " (" + describe_changes(changes) + ")";
+    for (FieldChange& c : changes) c.where = SourceRef{origin, 0, c.path};  // errors name the point
+    out.push_back(apply_options(scenario_from_tree(tree, origin, changes, true), opt));
   }
   return out;
 }
 
+std::vector<Scenario> sweep_scenarios(const SweepSpec& spec, const CareRunOptions& opt) {
+  return sweep_scenarios(spec, read_scenario_source(spec.base_file), opt);
+}
+
 SweepPlan plan_sweep(const SweepSpec& spec, const CareRunOptions& opt) {
-  const std::vector<Scenario> scenarios = sweep_scenarios(spec, opt);
+  const ScenarioSource base = read_scenario_source(spec.base_file);
+  const std::vector<Scenario> scenarios = sweep_scenarios(spec, base, opt);
   SweepPlan plan;
   plan.spec = spec;
-  plan.base_text = read_text(spec.base_file);
+  plan.base_text = base.text;
   plan.seed = scenarios.front().seed;
   plan.replications = scenarios.front().replications;
   plan.points = points_of(spec);

@@ -1,15 +1,19 @@
-// Scenario ↔ workbook. The writer walks the scenario's merged YAML tree (source_text) and puts
-// each field in a cell; the reader turns the cells back into YAML text, one cell per line, and
-// hands it to the ordinary loader, so every check of a scenario file applies to a workbook. A
-// loader error names a line of that text; the line tells which sheet, row and column it came from.
+// Scenario ↔ workbook. The columns are the field table's (careflow/models/scenario_fields.hpp).
+// The writer walks the scenario's merged located YAML tree (source_text) and puts each field in a
+// cell; the reader builds the same kind of tree from the cells, each value marked with the cell
+// it came from, and hands it to the ordinary loader, so every check of a scenario file applies to
+// a workbook. A loader error names the field and the value's mark, which tells the sheet, row and
+// column.
 #include "careflow/sheets/scenario_workbook.hpp"
 
+#include "careflow/models/scenario_fields.hpp"
 #include "careflow/models/scenario_loader.hpp"
 #include "careflow/sheets/xlsx.hpp"
 #include "careflow/support/atomic_file.hpp"
+#include "scenario/located_yaml.hpp"
+#include "scenario/scenario_tree.hpp"
 
 #include <xlsxwriter.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -26,8 +30,13 @@ namespace careflow::sheets {
 namespace {
 
 namespace fs = std::filesystem;
+using models::FieldType;
 using models::ScenarioError;
+using models::ScenarioField;
 using models::SourceRef;
+using models::located::Entry;
+using models::located::Node;
+namespace located = models::located;
 
 enum class Kind {
   Text,    // a text value (names, reasons)
@@ -62,10 +71,6 @@ std::vector<Segment> dotted(const std::string& p) {
 Column col(const std::string& path, Kind kind, const std::string& unit, const std::string& note, const std::string& list = "") {
   return Column{path, dotted(path), kind, unit, note, list};
 }
-Column indexed(const std::string& header, const std::string& key, int index, Kind kind, const std::string& unit,
-               const std::string& note) {
-  return Column{header, {key, index}, kind, unit, note, ""};
-}
 
 struct SheetSpec {
   std::string name;
@@ -73,114 +78,105 @@ struct SheetSpec {
   std::vector<Column> columns;
 };
 
+/// How a cell holds a field's value.
+Kind kind_of(FieldType type) {
+  switch (type) {
+    case FieldType::Text:
+    case FieldType::Tier:
+    case FieldType::ServiceKind:
+    case FieldType::BudgetMode:
+    case FieldType::Discipline:
+    case FieldType::AgencyName:
+    case FieldType::ServiceName:
+    case FieldType::CohortName:
+    case FieldType::SiteName:
+    case FieldType::ServiceOrExit: return Kind::Text;
+    case FieldType::Version:
+    case FieldType::Number:
+    case FieldType::WholeNumber: return Kind::Number;
+    case FieldType::Boolean: return Kind::Bool;
+    default: return Kind::Yaml;
+  }
+}
+
+/// The drop-down list of the 'lists' sheet a field's column takes, or "".
+std::string list_of(FieldType type) {
+  switch (type) {
+    case FieldType::Tier: return "tier";
+    case FieldType::ServiceKind: return "kind";
+    case FieldType::Discipline: return "discipline";
+    case FieldType::BudgetMode: return "budget_mode";
+    case FieldType::AgencyName: return "agencies";
+    case FieldType::ServiceName: return "services";
+    case FieldType::ServiceOrExit: return "targets";
+    case FieldType::CohortName: return "cohorts";
+    default: return "";
+  }
+}
+
+/// A header's note: the field's meaning and default, without the docs' Markdown.
+std::string note_of(const ScenarioField& f) {
+  std::string note;
+  for (char c : f.meaning)
+    if (c != '`') note += c;
+  if (f.default_value == models::kRequired) note += " (required)";
+  else if (!f.default_value.empty()) note.append(" (default ").append(f.default_value).append(")");
+  return note;
+}
+
+/// The columns of the field table's rows on `sheet`; headers are the path below `below`
+/// ("services[]." on an item sheet, "" on 'options') unless the row names its own.
+std::vector<Column> table_columns(std::string_view sheet, std::string_view below) {
+  std::vector<Column> out;
+  for (const ScenarioField& f : models::kScenarioFields) {
+    if (f.sheet != sheet || !f.path.starts_with(below)) continue;  // (a list's own row names its sheet)
+    const std::string relative(f.path.substr(below.size()));
+    const std::string note = note_of(f);
+    const auto comma = f.column.find(',');
+    if (comma == std::string_view::npos) {
+      Column c = col(relative, kind_of(f.type), std::string(f.unit), note, list_of(f.type));
+      if (!f.column.empty()) c.header = f.column;
+      out.push_back(std::move(c));
+    } else if (f.type == FieldType::AgeRange) {  // one column per end of [min, max]
+      out.push_back(Column{std::string(f.column.substr(0, comma)), {relative, 0}, Kind::Number, std::string(f.unit), note, ""});
+      out.push_back(Column{std::string(f.column.substr(comma + 1)), {relative, 1}, Kind::Number, std::string(f.unit), note, ""});
+    } else {  // a map of names to numbers (route destinations): a row per entry, name and number
+      out.push_back(col(std::string(f.column.substr(0, comma)), Kind::Text, "", note, "targets"));
+      out.push_back(col(std::string(f.column.substr(comma + 1)), Kind::Number, std::string(f.unit), note));
+    }
+  }
+  return out;
+}
+
 const std::vector<Column>& option_fields() {
-  static const std::vector<Column> fields = {
-      col("careflow", Kind::Number, "", "format version; must be 1"),
-      col("name", Kind::Text, "", "the scenario's name, shown in results (required)"),
-      col("description", Kind::Text, "", "free text"),
-      col("run.horizon_years", Kind::Number, "years", "simulated horizon, warm-up included; > 0 and <= 200 (default 10)"),
-      col("run.warmup_years", Kind::Number, "years", "excluded from statistics; < horizon (default 2)"),
-      col("run.replications", Kind::Number, "", "independent replications, 1 ... 1,000,000 (default 10)"),
-      col("run.seed", Kind::Number, "", "base random seed (default 1)"),
-      col("run.tracked_people", Kind::Number, "people", "trajectories kept for the animation (default 200)"),
-      col("need_levels", Kind::Yaml, "", "levels of need, lowest first, e.g. [universal, additional, complex, acute]"),
-      col("governance.budget_mode", Kind::Text, "", "aligned | pooled | lead (default aligned)", "budget_mode"),
-      col("governance.lead_agency", Kind::Text, "", "agency holding the pooled money when budget_mode is lead", "agencies"),
-      col("governance.integrated_assessment", Kind::Bool, "", "TRUE: referrals to a service with integrated_into go there"),
-      col("handoffs.within_agency", Kind::Yaml, "days", "delay between services of one agency: a number of days or a distribution, e.g. {exponential: {mean: 2}}"),
-      col("handoffs.across_agency", Kind::Yaml, "days", "delay between services of different agencies (distribution)"),
-      col("economics.discount_rate", Kind::Number, "per year", "discount rate for net present values (0.035 = 3.5%)"),
-      col("region.sites", Kind::Yaml, "", "a region: the sites (councils, trusts, providers) that run services, e.g. [north, south, trust]"),
-      col("region.transfer_days", Kind::Number, "days", "least time a move between sites takes (default 1)"),
-      col("indicators.referrals", Kind::Text, "", "service whose arrivals are children's social care referrals", "services"),
-      col("indicators.child_protection", Kind::Text, "", "service holding child protection plans", "services"),
-      col("indicators.looked_after", Kind::Text, "", "service holding looked-after children", "services"),
-      col("indicators.reablement", Kind::Text, "", "re-ablement service (NI 125 / ASCOF 2B)", "services"),
-      col("indicators.residential", Kind::Text, "", "residential care service (ASCOF 2A)", "services"),
-      col("indicators.hospital", Kind::Text, "", "hospital service (NI 131 delayed transfers)", "services"),
-      col("indicators.assessments", Kind::Yaml, "", "assessment services for NI 132: a name or [a, b]"),
-      col("indicators.assessment_target_days", Kind::Number, "days", "NI 132 timeliness target (default 28)"),
-      col("indicators.package_target_days", Kind::Number, "days", "NI 133 target (default 28)"),
-      col("indicators.older_people_cohort", Kind::Text, "", "cohort whose population is the 65+ denominator", "cohorts"),
-      col("indicators.children_cohort", Kind::Text, "", "cohort whose population is the children denominator", "cohorts"),
-  };
+  static const std::vector<Column> fields = table_columns("options", "");
   return fields;
 }
 
 const std::vector<SheetSpec>& item_sheets() {
-  static const std::vector<SheetSpec> sheets = {
-      {"agencies", "agencies",
-       {col("name", Kind::Text, "", "agency name (unique)"),
-        col("budget_per_year", Kind::Number, "£ / year", "the agency's yearly budget")}},
-      {"pools", "pools",
-       {col("name", Kind::Text, "", "pooled budget name (unique)"),
-        col("services", Kind::Yaml, "", "services in the pool: [a, b, c]"),
-        col("budget_per_year", Kind::Number, "£ / year", "the pool's yearly budget"),
-        col("review_days", Kind::Number, "days", "how often capacity is re-allocated to follow the queue (default 28)"),
-        col("flexible_share", Kind::Number, "share", "share of each pooled service's places that can move, 0 ... 1 (default 0.25)")}},
-      {"cohorts", "cohorts",
-       {col("name", Kind::Text, "", "cohort name (unique)"),
-        col("population", Kind::Number, "people", "residents"),
-        indexed("age_min", "age", 0, Kind::Number, "years", "youngest age (inclusive)"),
-        indexed("age_max", "age", 1, Kind::Number, "years", "oldest age (exclusive)"),
-        col("episodes_per_1000_per_year", Kind::Number, "per 1000 / year", "new episodes of need per 1000 residents a year"),
-        col("trend_per_year", Kind::Number, "fraction / year", "population growth (0.01 = +1% a year)"),
-        col("seasonality.amplitude", Kind::Number, "share", "0.1 = +10% at the peak"),
-        col("seasonality.peak_day", Kind::Number, "day of year", "day of the peak (default 15)"),
-        col("entry", Kind::Text, "", "service where episodes start", "services"),
-        col("need_mix", Kind::Yaml, "shares", "initial need of new episodes: {additional: 0.6, complex: 0.4}"),
-        col("coproduction.min", Kind::Number, "0 ... 1", "lowest per-person capacity (default 0)"),
-        col("coproduction.max", Kind::Number, "0 ... 1", "highest per-person capacity (default 1)"),
-        col("coproduction.effect", Kind::Number, "0 ... 1", "escalation hazard x (1 - effect x capacity) (default 0.5)"),
-        col("rereferral_probability", Kind::Number, "probability", "returns within 12 months after leaving with need"),
-        col("self_funder_share", Kind::Number, "share", "pay for their own care"),
-        col("transition.to", Kind::Text, "", "service a young person with ongoing needs moves to", "services"),
-        col("transition.age", Kind::Number, "years", "age of that move (default 18)")}},
-      {"services", "services",
-       {col("name", Kind::Text, "", "service name (unique; not exit or died)"),
-        col("tier", Kind::Text, "", "mainstream | intermediate | specialist | acute", "tier"),
-        col("kind", Kind::Text, "", "service | assessment | hospital (default service)", "kind"),
-        col("agency", Kind::Text, "", "owning agency", "agencies"),
-        col("capacity", Kind::Number, "places", "workers' caseload slots, beds, teams; a whole number >= 1"),
-        col("capacity_schedule", Kind::Yaml, "days / places", "later changes: [{at_years: 2, capacity: 40}]"),
-        col("duration", Kind::Yaml, "days", "length of service: a number of days or a distribution, e.g. {lognormal: {mean: 180, sd: 120}}"),
-        col("discipline", Kind::Text, "", "fifo | priority (higher need first)", "discipline"),
-        col("max_queue", Kind::Yaml, "people", "a whole number or unlimited; arrivals beyond it go to overflow_to"),
-        col("patience_days", Kind::Yaml, "days", "people waiting longer leave the queue (blank: unlimited)"),
-        col("overflow_to", Kind::Text, "", "where people turned away or giving up go (default exit)", "targets"),
-        col("cost.per_contact", Kind::Number, "£", "each time a person starts the service, and each review"),
-        col("cost.per_episode", Kind::Number, "£", "per episode, at the start"),
-        col("cost.per_day", Kind::Number, "£ / day", "per occupied place"),
-        col("cost.per_week", Kind::Number, "£ / week", "per occupied place"),
-        col("cost.per_hour", Kind::Number, "£ / hour", "per hour of care"),
-        col("cost.hours_per_week", Kind::Number, "hours / week", "hours of care a week per place (<= 168)"),
-        col("escalation_per_year", Kind::Number, "per year", "hazard of need rising one level while waiting here"),
-        col("de_escalation_per_year", Kind::Number, "per year", "hazard of need falling one level while served here"),
-        col("escalate_to", Kind::Text, "", "a person reaching the top need level while waiting is re-referred here", "services"),
-        col("integrated_into", Kind::Text, "", "with integrated assessment on, referrals here go there instead", "services"),
-        col("dtoc_reason", Kind::Text, "", "why hospital patients wait for this service"),
-        col("site", Kind::Text, "", "in a region: the site that runs this service (one of region.sites)"),
-        col("review.every_days", Kind::Number, "days", "review interval (0: no reviews)"),
-        col("review.cost", Kind::Number, "£", "per review"),
-        col("review.step_down_probability", Kind::Number, "probability", "at a review the person leaves early..."),
-        col("review.step_down_to", Kind::Text, "", "...for this service (default exit)", "targets")}},
-      {"pathways", "",
-       {col("service", Kind::Text, "", "the service people leave", "services"),
-        col("rule", Kind::Number, "", "rule number within the service: the first rule whose condition holds is used"),
-        col("need", Kind::Yaml, "", "condition: a need level or [a, b] (on the rule's first row)"),
-        col("age", Kind::Yaml, "years", "condition: [min, max] or [min] (on the rule's first row)"),
-        col("cohort", Kind::Yaml, "", "condition: a cohort or [a, b] (on the rule's first row)"),
-        col("to", Kind::Text, "", "next service, exit or died", "targets"),
-        col("probability", Kind::Number, "probability", "share of the rule's people going there; a rule's shares sum to 1")}},
-      {"discharge_checks", "discharge_checks",
-       {col("reason", Kind::Text, "", "what discharged patients wait for (assessment, funding decision)"),
-        col("probability", Kind::Number, "probability", "share of medically fit patients who wait"),
-        col("duration", Kind::Yaml, "days", "how long (a number of days or a distribution)")}},
-      {"transforms", "",
-       {col("transform", Kind::Text, "", "a named transform (careflow transforms); blank: more parameters of the one above"),
-        col("parameter", Kind::Text, "", "a parameter of the transform"),
-        col("value", Kind::Yaml, "", "its value: a number, TRUE/FALSE, a name or [a, b]")}},
-  };
+  static const std::vector<SheetSpec> sheets = [] {
+    std::vector<SheetSpec> out;
+    for (const char* section : {"agencies", "pools", "cohorts", "services"}) {
+      std::string below = section;
+      below += "[].";
+      out.push_back({section, section, table_columns(section, below)});
+    }
+    // pathways: a row per destination of a rule; the rule's condition on its first row.
+    std::vector<Column> pathways = {col("service", Kind::Text, "", "the service people leave", "services"),
+                                    col("rule", Kind::Number, "", "rule number within the service: the first rule whose condition holds is used")};
+    for (Column& c : table_columns("pathways", "services[].routes[].")) {
+      if (c.header != "to" && c.header != "probability") c.note = "condition: " + c.note + "; on the rule's first row";
+      pathways.push_back(std::move(c));
+    }
+    out.push_back({"pathways", "", std::move(pathways)});
+    out.push_back({"discharge_checks", "discharge_checks", table_columns("discharge_checks", "discharge_checks[].")});
+    // transforms: a row per parameter; a blank 'transform' cell continues the transform above.
+    std::vector<Column> transforms = table_columns("transforms", "transforms[].");
+    transforms.push_back(col("parameter", Kind::Text, "", "a parameter of the transform (careflow transforms)"));
+    transforms.push_back(col("value", Kind::Yaml, "", "its value: a number, TRUE/FALSE, a name or [a, b]"));
+    out.push_back({"transforms", "", std::move(transforms)});
+    return out;
+  }();
   return sheets;
 }
 
@@ -231,21 +227,17 @@ struct Writer {
   }
 
   /// Writes one YAML value in a cell, as a number where it reads back bit for bit.
-  void value(lxw_worksheet* ws, int row, int column, const YAML::Node& n, Kind kind, const std::string& where) {
+  void value(lxw_worksheet* ws, int row, int column, const Node* n, Kind kind, const std::string& where) {
     const auto r = static_cast<lxw_row_t>(row - 1);
     const auto c = static_cast<lxw_col_t>(column - 1);
-    if (!n || n.IsNull()) return;
-    if (!n.IsScalar()) {
+    if (!n || n->type == Node::Type::Null) return;
+    if (n->type != Node::Type::Scalar) {
       if (kind != Kind::Yaml) throw std::runtime_error(where + ": expected a single value for the workbook");
-      YAML::Emitter e;
-      e.SetSeqFormat(YAML::Flow);
-      e.SetMapFormat(YAML::Flow);
-      e << n;
-      check(worksheet_write_string(ws, r, c, e.c_str(), nullptr), where);
+      check(worksheet_write_string(ws, r, c, located::flow_text(*n).c_str(), nullptr), where);
       return;
     }
-    const std::string text = n.Scalar();
-    if (kind != Kind::Text && n.Tag() != "!") {
+    const std::string& text = n->scalar;
+    if (kind != Kind::Text && !n->quoted) {
       if (const auto d = parse_number(text)) {
         char buf[40];
         lxw_sprintf_dbl(buf, *d);
@@ -294,42 +286,42 @@ struct Writer {
   }
 };
 
-YAML::Node at_path(const YAML::Node& item, const std::vector<Segment>& path) {
-  YAML::Node n = YAML::Clone(item);
+const Node* at_path(const Node& item, const std::vector<Segment>& path) {
+  const Node* n = &item;
   for (const Segment& s : path) {
     if (const auto* k = std::get_if<std::string>(&s)) {
-      if (!n.IsMap()) return YAML::Node();
-      n = n[*k];
+      if (n->type != Node::Type::Map) return nullptr;
+      n = n->get(*k);
     } else {
-      const int i = std::get<int>(s);
-      if (!n.IsSequence() || static_cast<std::size_t>(i) >= n.size()) return YAML::Node();
-      n = n[static_cast<std::size_t>(i)];
+      const auto i = static_cast<std::size_t>(std::get<int>(s));
+      if (n->type != Node::Type::Sequence || i >= n->items.size()) return nullptr;
+      n = &n->items[i];
     }
-    if (!n) return YAML::Node();
+    if (!n) return nullptr;
   }
   return n;
 }
 
 /// Every field of `n` (under `prefix`) must be some column's, or the workbook would lose it.
-void check_covered(const YAML::Node& n, std::vector<Segment> prefix, const std::vector<Column>& columns, const std::string& where) {
+void check_covered(const Node& n, std::vector<Segment> prefix, const std::vector<Column>& columns, const std::string& where) {
   bool below = false;
   for (const Column& c : columns) {
     if (c.path == prefix) return;
     if (c.path.size() > prefix.size() && std::equal(prefix.begin(), prefix.end(), c.path.begin())) below = true;
   }
-  if (below && n.IsMap()) {
-    for (const auto& kv : n) {
+  if (below && n.type == Node::Type::Map) {
+    for (const Entry& e : n.entries) {
       auto p = prefix;
-      p.emplace_back(kv.first.Scalar());
-      check_covered(kv.second, p, columns, where);
+      p.emplace_back(e.key);
+      check_covered(e.value, p, columns, where);
     }
     return;
   }
-  if (below && n.IsSequence()) {
-    for (std::size_t i = 0; i < n.size(); ++i) {
+  if (below && n.type == Node::Type::Sequence) {
+    for (std::size_t i = 0; i < n.items.size(); ++i) {
       auto p = prefix;
       p.emplace_back(static_cast<int>(i));
-      check_covered(n[i], p, columns, where);
+      check_covered(n.items[i], p, columns, where);
     }
     return;
   }
@@ -337,8 +329,18 @@ void check_covered(const YAML::Node& n, std::vector<Segment> prefix, const std::
   throw std::runtime_error(where + "." + seg_text(prefix) + ": this field has no column in the workbook");
 }
 
-std::string item_label(const YAML::Node& item, const std::string& section, std::size_t i) {
-  if (item.IsMap() && item["name"] && item["name"].IsScalar()) return section + "[" + item["name"].Scalar() + "]";
+/// The fields of `n` the field table does not have at `pattern` (a route rule's, its condition's).
+void check_known(const Node& n, std::string_view pattern, const std::string& where) {
+  if (n.type != Node::Type::Map) return;
+  const std::vector<std::string> keys = models::scenario_field_keys(pattern);
+  for (const Entry& e : n.entries)
+    if (std::find(keys.begin(), keys.end(), e.key) == keys.end())
+      throw std::runtime_error(where + "." + e.key + ": this field has no column in the workbook");
+}
+
+std::string item_label(const Node& item, const std::string& section, std::size_t i) {
+  const Node* name = item.type == Node::Type::Map ? item.get("name") : nullptr;
+  if (name && name->type == Node::Type::Scalar) return section + "[" + name->scalar + "]";
   return section + "[" + std::to_string(i) + "]";
 }
 
@@ -363,20 +365,19 @@ void write_about(Writer& w, const models::Scenario& s) {
 }  // namespace
 
 void write_scenario_workbook(const models::Scenario& s, const std::string& path) {
-  YAML::Node root;
+  Node root;
   try {
-    root = YAML::Load(s.source_text);
-  } catch (const YAML::Exception& e) {
-    throw std::runtime_error("cannot read the scenario's YAML: " + e.msg);
+    root = located::parse(s.source_text, "scenario");
+  } catch (const ScenarioError& e) {
+    throw std::runtime_error(std::string("cannot read the scenario's YAML: ") + e.what());
   }
-  if (!root.IsMap()) throw std::runtime_error("the scenario's YAML is not a map");
-  const std::set<std::string> top_sections = {"agencies", "pools", "cohorts", "services", "discharge_checks", "transforms"};
-  // Every top-level field must land somewhere.
-  YAML::Node options_part;
-  for (const auto& kv : root) {
-    const std::string key = kv.first.Scalar();
-    if (top_sections.count(key)) continue;
-    options_part[key] = kv.second;
+  if (root.type != Node::Type::Map) throw std::runtime_error("the scenario's YAML is not a map");
+  // Every top-level field must land somewhere: the lists on their sheets, the rest on 'options'.
+  Node options_part = located::empty_node(Node::Type::Map, root.file, root.line);
+  for (const Entry& e : root.entries) {
+    const ScenarioField* f = models::find_scenario_field(e.key);
+    if (f && (f->type == FieldType::NamedItems || f->type == FieldType::Items)) continue;
+    options_part.entries.push_back(e);
   }
   check_covered(options_part, {}, option_fields(), "scenario");
 
@@ -461,16 +462,17 @@ void write_scenario_workbook(const models::Scenario& s, const std::string& path)
     const SheetSpec& spec = sheet_spec(sheet_name);
     lxw_worksheet* ws = workbook_add_worksheet(w.wb, sheet_name.c_str());
     w.headers(ws, spec.columns, true);
-    const YAML::Node items = root[spec.section];
-    if (!items || items.IsNull()) return;
-    if (!items.IsSequence()) throw std::runtime_error(spec.section + ": expected a list");
+    const Node* items = root.get(spec.section);
+    if (!items || items->type == Node::Type::Null) return;
+    if (items->type != Node::Type::Sequence) throw std::runtime_error(spec.section + ": expected a list");
     int row = 3;
-    for (std::size_t i = 0; i < items.size(); ++i, ++row) {
-      const YAML::Node item = items[i];
+    for (std::size_t i = 0; i < items->items.size(); ++i, ++row) {
+      const Node& item = items->items[i];
       const std::string where = item_label(item, spec.section, i);
-      if (!item.IsMap()) throw std::runtime_error(where + ": expected a map");
-      YAML::Node rest = YAML::Clone(item);
-      if (sheet_name == "services") rest.remove("routes");
+      if (item.type != Node::Type::Map) throw std::runtime_error(where + ": expected a map");
+      Node rest = item;
+      if (sheet_name == "services")  // routes are on the pathways sheet
+        std::erase_if(rest.entries, [](const Entry& e) { return e.key == "routes"; });
       check_covered(rest, {}, spec.columns, where);
       for (std::size_t c = 0; c < spec.columns.size(); ++c)
         w.value(ws, row, static_cast<int>(c) + 1, at_path(item, spec.columns[c].path), spec.columns[c].kind,
@@ -488,39 +490,34 @@ void write_scenario_workbook(const models::Scenario& s, const std::string& path)
     lxw_worksheet* ws = workbook_add_worksheet(w.wb, "pathways");
     w.headers(ws, spec.columns, true);
     int row = 3;
-    const YAML::Node services = root["services"];
-    for (std::size_t i = 0; services && services.IsSequence() && i < services.size(); ++i) {
-      const YAML::Node sv = services[i];
-      const YAML::Node routes = sv["routes"];
-      if (!routes || routes.IsNull()) continue;
+    const Node* services = root.get("services");
+    for (std::size_t i = 0; services && services->type == Node::Type::Sequence && i < services->items.size(); ++i) {
+      const Node& sv = services->items[i];
+      const Node* routes = sv.type == Node::Type::Map ? sv.get("routes") : nullptr;
+      if (!routes || routes->type == Node::Type::Null) continue;
       const std::string where = item_label(sv, "services", i) + ".routes";
-      if (!routes.IsSequence()) throw std::runtime_error(where + ": expected a list of rules");
-      for (std::size_t k = 0; k < routes.size(); ++k) {
-        const YAML::Node rule = routes[k];
+      if (routes->type != Node::Type::Sequence) throw std::runtime_error(where + ": expected a list of rules");
+      for (std::size_t k = 0; k < routes->items.size(); ++k) {
+        const Node& rule = routes->items[k];
         const std::string rw = where + "[" + std::to_string(k) + "]";
-        if (!rule.IsMap()) throw std::runtime_error(rw + ": expected a map");
-        for (const auto& kv : rule)
-          if (kv.first.Scalar() != "when" && kv.first.Scalar() != "to")
-            throw std::runtime_error(rw + "." + kv.first.Scalar() + ": this field has no column in the workbook");
-        const YAML::Node when = rule["when"];
-        if (when && when.IsMap())
-          for (const auto& kv : when)
-            if (kv.first.Scalar() != "need" && kv.first.Scalar() != "age" && kv.first.Scalar() != "cohort")
-              throw std::runtime_error(rw + ".when." + kv.first.Scalar() + ": this field has no column in the workbook");
-        const YAML::Node to = rule["to"];
-        if (!to || !to.IsMap() || to.size() == 0) throw std::runtime_error(rw + ".to: expected a map of destinations");
+        if (rule.type != Node::Type::Map) throw std::runtime_error(rw + ": expected a map");
+        check_known(rule, "services[].routes[]", rw);
+        const Node* when = rule.get("when");
+        if (when) check_known(*when, "services[].routes[].when", rw + ".when");
+        const Node* to = rule.get("to");
+        if (!to || to->type != Node::Type::Map || to->entries.empty())
+          throw std::runtime_error(rw + ".to: expected a map of destinations");
         bool first = true;
-        for (const auto& kv : to) {
+        for (const Entry& e : to->entries) {
           const auto r = static_cast<lxw_row_t>(row - 1);
-          w.value(ws, row, 1, sv["name"], Kind::Text, rw);
+          w.value(ws, row, 1, sv.get("name"), Kind::Text, rw);
           w.check(worksheet_write_number(ws, r, 1, static_cast<double>(k + 1), nullptr), rw);
-          if (first && when && when.IsMap()) {
-            w.value(ws, row, 3, when["need"], Kind::Yaml, rw);
-            w.value(ws, row, 4, when["age"], Kind::Yaml, rw);
-            w.value(ws, row, 5, when["cohort"], Kind::Yaml, rw);
-          }
-          w.value(ws, row, 6, kv.first, Kind::Text, rw);
-          w.value(ws, row, 7, kv.second, Kind::Number, rw);
+          if (first && when && when->type == Node::Type::Map)
+            for (int c = 2; c <= 4; ++c)
+              w.value(ws, row, c + 1, at_path(*when, {spec.columns[static_cast<std::size_t>(c)].header}), Kind::Yaml, rw);
+          const Node key = located::scalar_node(e.key, "", 0);
+          w.value(ws, row, 6, &key, Kind::Text, rw);
+          w.value(ws, row, 7, &e.value, Kind::Number, rw);
           first = false;
           ++row;
         }
@@ -534,18 +531,19 @@ void write_scenario_workbook(const models::Scenario& s, const std::string& path)
     const SheetSpec& spec = sheet_spec("transforms");
     lxw_worksheet* ws = workbook_add_worksheet(w.wb, "transforms");
     w.headers(ws, spec.columns, true);
-    const YAML::Node ts = root["transforms"];
+    const Node* ts = root.get("transforms");
     int row = 3;
-    for (std::size_t i = 0; ts && ts.IsSequence() && i < ts.size(); ++i) {
-      const YAML::Node t = ts[i];
+    for (std::size_t i = 0; ts && ts->type == Node::Type::Sequence && i < ts->items.size(); ++i) {
+      const Node& t = ts->items[i];
       const std::string where = item_label(t, "transforms", i);
-      if (!t.IsMap() || !t["name"]) throw std::runtime_error(where + ": expected a map with a name");
-      w.value(ws, row, 1, t["name"], Kind::Text, where);
+      if (t.type != Node::Type::Map || !t.get("name")) throw std::runtime_error(where + ": expected a map with a name");
+      w.value(ws, row, 1, t.get("name"), Kind::Text, where);
       bool any = false;
-      for (const auto& kv : t) {
-        if (kv.first.Scalar() == "name") continue;
-        w.value(ws, row, 2, kv.first, Kind::Text, where);
-        w.value(ws, row, 3, kv.second, Kind::Yaml, where + "." + kv.first.Scalar());
+      for (const Entry& e : t.entries) {
+        if (e.key == "name") continue;
+        const Node key = located::scalar_node(e.key, "", 0);
+        w.value(ws, row, 2, &key, Kind::Text, where);
+        w.value(ws, row, 3, &e.value, Kind::Yaml, where + "." + e.key);
         ++row;
         any = true;
       }
@@ -573,7 +571,7 @@ void write_scenario_workbook(const models::Scenario& s, const std::string& path)
 namespace {
 
 // =========================================================================================
-// Reading: cells → YAML text, one cell per line, remembering where each line came from.
+// Reading: cells → a located tree, each value marked with the cell it came from.
 
 struct Origin {
   std::string sheet;
@@ -588,52 +586,27 @@ std::string where_text(const Origin& o) {
   return out;
 }
 
-struct Y {
-  enum class Type { Map, Seq, Leaf } type = Type::Map;
-  std::string text;  // Leaf: YAML already rendered on one line
-  std::vector<std::pair<std::string, Y>> map;
-  std::vector<Y> seq;
-  Origin origin;
-
-  Y& entry(const std::string& key, const Origin& o) {
-    for (auto& [k, v] : map)
-      if (k == key) return v;
-    map.emplace_back(key, Y{});
-    map.back().second.origin = o;
-    return map.back().second;
+/// The cells a workbook's values come from: a value's line is its cell's index here + 1, so a
+/// loader error (file:line) names the sheet, row and column.
+class Marks {
+ public:
+  explicit Marks(std::string file) : file_(std::move(file)) {}
+  int mark(const Origin& o) {
+    origins_.push_back(o);
+    return static_cast<int>(origins_.size());
   }
-};
+  const Origin* origin(int line) const {
+    return line > 0 && static_cast<std::size_t>(line) <= origins_.size() ? &origins_[static_cast<std::size_t>(line) - 1] : nullptr;
+  }
+  const std::string& file() const { return file_; }
 
-Y leaf(const std::string& text, const Origin& o) {
-  Y y;
-  y.type = Y::Type::Leaf;
-  y.text = text;
-  y.origin = o;
-  return y;
-}
+ private:
+  std::string file_;
+  std::vector<Origin> origins_;
+};
 
 [[noreturn]] void fail(const std::string& file, const Origin& o, const std::string& message) {
   throw ScenarioError(SourceRef{file, 0, where_text(o)}, message);
-}
-
-/// Text as a YAML scalar that reads back as the same text: plain where that is safe, quoted
-/// where a plain word would read as something else (a number, true, null, [a, b]).
-std::string quoted(const std::string& s) {
-  YAML::Emitter e;
-  bool plain = !s.empty() && !parse_number(s);
-  if (plain) {
-    try {
-      const YAML::Node n = YAML::Load(s);
-      plain = n.IsScalar() && n.Scalar() == s && n.Tag() == "?";
-    } catch (const YAML::Exception&) {
-      plain = false;
-    }
-    static const std::set<std::string> words = {"true", "false", "yes", "no", "on", "off", "null", "~", "True", "False", "Null", "NULL", "TRUE", "FALSE", "Yes", "No", "YES", "NO", "On", "Off", "ON", "OFF"};
-    if (words.count(s)) plain = false;
-  }
-  if (plain) e << s;
-  else e << YAML::DoubleQuoted << s;
-  return e.c_str();
 }
 
 std::string shown(const Cell& c) {
@@ -644,112 +617,77 @@ std::string shown(const Cell& c) {
   }
 }
 
-/// A cell as one line of YAML, checked against the column's kind.
-std::string render(const Cell& c, Kind kind, const std::string& file, const Origin& o) {
+/// A cell as a value, checked against the column's kind.
+Node render(const Cell& c, Kind kind, Marks& marks, const Origin& o) {
+  const std::string& file = marks.file();
   if (c.type == Cell::Type::Error) fail(file, o, "the cell holds a spreadsheet error (" + c.text + "); expected a value");
+  const int line = marks.mark(o);
   switch (kind) {
     case Kind::Text:
       if (c.type == Cell::Type::Bool) fail(file, o, "expected a name or text, found " + shown(c));
-      return quoted(c.type == Cell::Type::Number ? exact_number(c.number) : c.text);
+      return located::text_node(c.type == Cell::Type::Number ? exact_number(c.number) : c.text, file, line);
     case Kind::Number:
-      if (c.type == Cell::Type::Number) return exact_number(c.number);
+      if (c.type == Cell::Type::Number) return located::scalar_node(exact_number(c.number), file, line);
       if (c.type == Cell::Type::Text && parse_number(c.text)) {
         std::string t = c.text;
         t.erase(0, t.find_first_not_of(" \t"));
         t.erase(t.find_last_not_of(" \t") + 1);
-        return t;
+        return located::scalar_node(t, file, line);
       }
       fail(file, o, "expected a number, found '" + shown(c) + "'");
     case Kind::Bool:
-      if (c.type == Cell::Type::Bool) return c.boolean ? "true" : "false";
+      if (c.type == Cell::Type::Bool) return located::scalar_node(c.boolean ? "true" : "false", file, line);
       if (c.type == Cell::Type::Text) {
         std::string t;
         for (char ch : c.text) t += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        if (t == "true" || t == "yes") return "true";
-        if (t == "false" || t == "no") return "false";
+        if (t == "true" || t == "yes") return located::scalar_node("true", file, line);
+        if (t == "false" || t == "no") return located::scalar_node("false", file, line);
       }
       fail(file, o, "expected TRUE or FALSE, found '" + shown(c) + "'");
-    case Kind::Yaml: {
-      if (c.type == Cell::Type::Number) return exact_number(c.number);
-      if (c.type == Cell::Type::Bool) return c.boolean ? "true" : "false";
-      YAML::Node n;
+    case Kind::Yaml:
+      if (c.type == Cell::Type::Number) return located::scalar_node(exact_number(c.number), file, line);
+      if (c.type == Cell::Type::Bool) return located::scalar_node(c.boolean ? "true" : "false", file, line);
       try {
-        n = YAML::Load(c.text);
-      } catch (const YAML::Exception& e) {
-        fail(file, o, "cannot read '" + c.text + "' as a value (" + e.msg + "); write a number, a name, [a, b] or {key: value}");
+        return located::parse_value(c.text, file, line, "");
+      } catch (const ScenarioError& e) {
+        fail(file, o, e.message());
       }
-      YAML::Emitter e;
-      e.SetSeqFormat(YAML::Flow);
-      e.SetMapFormat(YAML::Flow);
-      e << n;
-      return e.c_str();
-    }
   }
-  return "";
+  return Node{};
 }
 
-void set_path(Y& item, const std::vector<Segment>& path, Y value) {
-  Y* at = &item;
+/// Puts `value` at `path` below `item`, making the maps and lists on the way.
+void set_path(Node& item, const std::vector<Segment>& path, Node value) {
+  Node* at = &item;
   for (std::size_t i = 0; i < path.size(); ++i) {
     const bool last = i + 1 == path.size();
     if (const auto* k = std::get_if<std::string>(&path[i])) {
-      at->type = Y::Type::Map;
-      Y& next = at->entry(*k, value.origin);
-      if (last) next = std::move(value);
-      at = &next;
+      at->type = Node::Type::Map;
+      Entry* next = at->find(*k);
+      if (!next) {
+        at->entries.push_back(Entry{*k, value.line, located::empty_node(Node::Type::Null, value.file, value.line)});
+        next = &at->entries.back();
+      }
+      if (last) next->value = std::move(value);
+      at = &next->value;
     } else {
       const auto idx = static_cast<std::size_t>(std::get<int>(path[i]));
-      at->type = Y::Type::Seq;
-      while (at->seq.size() <= idx) at->seq.push_back(leaf("null", value.origin));
-      if (last) at->seq[idx] = std::move(value);
-      at = &at->seq[idx];
+      at->type = Node::Type::Sequence;
+      while (at->items.size() <= idx) at->items.push_back(located::empty_node(Node::Type::Null, value.file, value.line));
+      if (last) at->items[idx] = std::move(value);
+      at = &at->items[idx];
     }
   }
 }
 
-struct Text {
-  std::string yaml;
-  std::vector<Origin> lines;  // lines[i]: where line i + 1 came from
-  void line(const std::string& s, const Origin& o) {
-    yaml += s + "\n";
-    lines.push_back(o);
-  }
-};
-
-void emit(Text& out, const Y& map, int indent) {
-  const std::string pad(static_cast<std::size_t>(indent), ' ');
-  for (const auto& [key, v] : map.map) {
-    switch (v.type) {
-      case Y::Type::Leaf: out.line(pad + key + ": " + v.text, v.origin); break;
-      case Y::Type::Map:
-        if (v.map.empty()) out.line(pad + key + ": {}", v.origin);
-        else {
-          out.line(pad + key + ":", v.origin);
-          emit(out, v, indent + 2);
-        }
-        break;
-      case Y::Type::Seq: {
-        const bool scalars = std::all_of(v.seq.begin(), v.seq.end(), [](const Y& i) { return i.type == Y::Type::Leaf; });
-        if (scalars) {
-          std::string s;
-          for (const Y& i : v.seq) s += (s.empty() ? "" : ", ") + i.text;
-          out.line(pad + key + ": [" + s + "]", v.seq.empty() ? v.origin : v.seq.front().origin);
-        } else {
-          out.line(pad + key + ":", v.origin);
-          for (const Y& i : v.seq) {
-            out.line(pad + "  -", i.origin);
-            emit(out, i, indent + 4);
-          }
-        }
-        break;
-      }
-    }
-  }
+/// A list of items as a top-level field.
+void add_section(Node& root, const std::string& key, std::vector<Node> items, Marks& marks, const Origin& o) {
+  if (items.empty()) return;
+  Node list = located::empty_node(Node::Type::Sequence, marks.file(), marks.mark(o));
+  list.items = std::move(items);
+  const int line = list.line;
+  root.entries.push_back(Entry{key, line, std::move(list)});
 }
-
-struct Built {
-  Text text;
-};
 
 bool row_blank(const Sheet& s, int row) {
   for (int c = 1; c <= s.columns; ++c)
@@ -797,7 +735,130 @@ void check_units_row(const Sheet& sheet, const std::vector<Column>& spec, const 
   }
 }
 
-Text build_yaml(const Workbook& wb, const std::string& file) {
+/// The pathways sheet: a row per destination of a rule, the rule's condition on its first row;
+/// each service's rules become its `routes`, in the order of their numbers' first appearance.
+void read_pathways(const Sheet& sheet, std::vector<Node>& services, Marks& marks) {
+  const std::string& file = marks.file();
+  const SheetSpec& spec = sheet_spec("pathways");
+  const auto at = read_headers(sheet, spec.columns, file);
+  check_units_row(sheet, spec.columns, at, file);
+  for (std::size_t c : {0u, 1u, 5u, 6u})
+    if (at[c] == 0) fail(file, Origin{"pathways", 1, ""}, "expected a column '" + spec.columns[c].header + "' in row 1");
+  // service → rule label → rule, in order of first appearance.
+  std::map<std::string, std::vector<std::pair<std::string, Node>>> rules;
+  std::map<std::string, std::vector<std::string>> when_text;  // per rule: need, age, cohort as first given
+  for (int r = 3; r <= sheet.rows; ++r) {
+    if (row_blank(sheet, r)) continue;
+    auto cell = [&](std::size_t c) -> const Cell& { return sheet.at(r, at[c]); };
+    auto origin = [&](std::size_t c) { return Origin{"pathways", r, spec.columns[c].header}; };
+    for (std::size_t c : {0u, 1u, 5u, 6u})
+      if (cell(c).empty()) fail(file, origin(c), "missing required cell '" + spec.columns[c].header + "'");
+    const std::string service = shown(cell(0));
+    const bool known = std::any_of(services.begin(), services.end(), [&](const Node& y) {
+      const Node* name = y.get("name");
+      return name && name->scalar == service;
+    });
+    if (!known) fail(file, origin(0), "no service '" + service + "' on the sheet 'services'");
+    if (cell(1).type != Cell::Type::Number) fail(file, origin(1), "expected a rule number, found '" + shown(cell(1)) + "'");
+    const std::string label = exact_number(cell(1).number);
+    auto& list = rules[service];
+    auto rule = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.first == label; });
+    const std::string key = service + "\x1f" + label;
+    std::vector<Node> when(3);
+    std::vector<std::string> texts(3);
+    for (std::size_t c = 2; c <= 4; ++c)
+      if (at[c] != 0 && !cell(c).empty()) {
+        when[c - 2] = render(cell(c), Kind::Yaml, marks, origin(c));
+        texts[c - 2] = located::flow_text(when[c - 2]);
+      }
+    if (rule == list.end()) {
+      Node y = located::empty_node(Node::Type::Map, file, marks.mark(Origin{"pathways", r, ""}));
+      Node condition = located::empty_node(Node::Type::Map, file, y.line);
+      for (std::size_t k = 0; k < 3; ++k)
+        if (!texts[k].empty()) {
+          const int line = when[k].line;
+          condition.entries.push_back(Entry{spec.columns[k + 2].header, line, std::move(when[k])});
+        }
+      if (!condition.entries.empty()) y.entries.push_back(Entry{"when", y.line, std::move(condition)});
+      y.entries.push_back(Entry{"to", y.line, located::empty_node(Node::Type::Map, file, y.line)});
+      list.emplace_back(label, std::move(y));
+      rule = list.end() - 1;
+      when_text[key] = texts;
+    } else {
+      for (std::size_t k = 0; k < 3; ++k)
+        if (!texts[k].empty() && texts[k] != when_text[key][k])
+          fail(file, origin(k + 2),
+               "rule " + label + " of '" + service + "' has a different condition on an earlier row; give the condition once, on the rule's first row");
+    }
+    const std::string to = shown(cell(5));
+    Node& dest = rule->second.find("to")->value;
+    if (dest.find(to)) fail(file, origin(5), "'" + to + "' appears twice in rule " + label + " of '" + service + "'");
+    // The destination's name is its own cell's, the probability the next: each error names its cell.
+    const int to_line = marks.mark(origin(5));
+    dest.entries.push_back(Entry{to, to_line, render(cell(6), Kind::Number, marks, origin(6))});
+  }
+  for (Node& sv : services) {
+    const Node* name = sv.get("name");
+    const auto it = name ? rules.find(name->scalar) : rules.end();
+    if (it == rules.end()) continue;
+    Node routes = located::empty_node(Node::Type::Sequence, file, it->second.front().second.line);
+    for (auto& [label, y] : it->second) routes.items.push_back(std::move(y));
+    const int line = routes.line;
+    sv.entries.push_back(Entry{"routes", line, std::move(routes)});
+  }
+}
+
+/// The transforms sheet: a row per parameter; a blank 'transform' cell continues the one above.
+std::vector<Node> read_transforms(const Sheet& sheet, Marks& marks) {
+  const std::string& file = marks.file();
+  const SheetSpec& spec = sheet_spec("transforms");
+  const auto at = read_headers(sheet, spec.columns, file);
+  check_units_row(sheet, spec.columns, at, file);
+  std::vector<Node> ts;
+  for (int r = 3; r <= sheet.rows; ++r) {
+    if (row_blank(sheet, r)) continue;
+    auto cell = [&](std::size_t c) -> const Cell& {
+      static const Cell none;
+      return at[c] ? sheet.at(r, at[c]) : none;
+    };
+    auto origin = [&](std::size_t c) { return Origin{"transforms", r, spec.columns[c].header}; };
+    if (!cell(0).empty()) {
+      Node t = located::empty_node(Node::Type::Map, file, marks.mark(Origin{"transforms", r, ""}));
+      Node name = render(cell(0), Kind::Text, marks, origin(0));
+      const int line = name.line;
+      t.entries.push_back(Entry{"name", line, std::move(name)});
+      ts.push_back(std::move(t));
+    } else if (ts.empty()) {
+      fail(file, origin(0), "a parameter before any transform; name the transform in this row");
+    }
+    if (cell(1).empty()) {
+      if (!cell(2).empty()) fail(file, origin(1), "a value without a parameter name");
+      continue;
+    }
+    const std::string param = shown(cell(1));
+    if (cell(2).empty()) fail(file, origin(2), "missing the value of '" + param + "'");
+    if (ts.back().find(param)) fail(file, origin(1), "parameter '" + param + "' appears twice");
+    const int param_line = marks.mark(origin(1));
+    ts.back().entries.push_back(Entry{param, param_line, render(cell(2), Kind::Yaml, marks, origin(2))});
+  }
+  return ts;
+}
+
+/// The column of a missing field on an item sheet: its path below the item where that is a
+/// header ("transition.to"), else its last key ("to" of a route rule).
+std::string missing_column(const std::string& sheet, const std::string& field) {
+  const auto item = field.find("].");
+  const std::string below = item == std::string::npos ? field : field.substr(item + 2);
+  for (const SheetSpec& s : item_sheets())
+    if (s.name == sheet)
+      for (const Column& c : s.columns)
+        if (c.header == below) return below;
+  const auto dot = field.rfind('.');
+  return dot == std::string::npos ? field : field.substr(dot + 1);
+}
+
+Node build_tree(const Workbook& wb, Marks& marks) {
+  const std::string& file = marks.file();
   for (const Sheet& s : wb.sheets)
     if (std::find(kSheetOrder.begin(), kSheetOrder.end(), s.name) == kSheetOrder.end()) {
       std::string known;
@@ -807,8 +868,7 @@ Text build_yaml(const Workbook& wb, const std::string& file) {
   const Sheet* options = wb.find("options");
   if (!options) fail(file, Origin{"options", 0, ""}, "the workbook has no 'options' sheet (it holds careflow, name and run)");
 
-  Y root;
-  root.origin = Origin{"options", 0, ""};
+  Node root = located::empty_node(Node::Type::Map, file, marks.mark(Origin{"options", 0, ""}));
   {
     const std::vector<Column> heads = {col("field", Kind::Text, "", ""), col("value", Kind::Yaml, "", ""),
                                        col("unit", Kind::Text, "", ""), col("notes", Kind::Text, "", "")};
@@ -828,13 +888,12 @@ Text build_yaml(const Workbook& wb, const std::string& file) {
       if (it == fields.end()) fail(file, Origin{"options", r, "field"}, "unknown field '" + name + "' (see docs/scenario-format.md)");
       if (!seen.insert(name).second) fail(file, Origin{"options", r, "field"}, "field '" + name + "' appears twice");
       if (v.empty()) continue;
-      const Origin o{"options", r, "value"};
-      set_path(root, it->path, leaf(render(v, it->kind, file, o), o));
+      set_path(root, it->path, render(v, it->kind, marks, Origin{"options", r, "value"}));
     }
   }
 
-  auto read_items = [&](const std::string& sheet_name) -> std::vector<Y> {
-    std::vector<Y> items;
+  auto read_items = [&](const std::string& sheet_name) -> std::vector<Node> {
+    std::vector<Node> items;
     const Sheet* sheet = wb.find(sheet_name);
     if (!sheet) return items;
     const SheetSpec& spec = sheet_spec(sheet_name);
@@ -842,204 +901,79 @@ Text build_yaml(const Workbook& wb, const std::string& file) {
     check_units_row(*sheet, spec.columns, at, file);
     for (int r = 3; r <= sheet->rows; ++r) {
       if (row_blank(*sheet, r)) continue;
-      Y item;
-      item.origin = Origin{sheet_name, r, ""};
+      Node item = located::empty_node(Node::Type::Map, file, marks.mark(Origin{sheet_name, r, ""}));
       for (std::size_t c = 0; c < spec.columns.size(); ++c) {
         if (at[c] == 0) continue;
         const Cell& cell = sheet->at(r, at[c]);
         if (cell.empty()) continue;
-        const Origin o{sheet_name, r, spec.columns[c].header};
-        set_path(item, spec.columns[c].path, leaf(render(cell, spec.columns[c].kind, file, o), o));
+        set_path(item, spec.columns[c].path, render(cell, spec.columns[c].kind, marks, Origin{sheet_name, r, spec.columns[c].header}));
       }
       items.push_back(std::move(item));
     }
     return items;
   };
-  auto section = [&](const std::string& key, std::vector<Y> items, const Origin& o) {
-    if (items.empty()) return;
-    Y list;
-    list.type = Y::Type::Seq;
-    list.origin = o;
-    list.seq = std::move(items);
-    root.map.emplace_back(key, std::move(list));
-  };
-  section("agencies", read_items("agencies"), Origin{"agencies", 0, ""});
-  section("pools", read_items("pools"), Origin{"pools", 0, ""});
-  section("cohorts", read_items("cohorts"), Origin{"cohorts", 0, ""});
-  std::vector<Y> services = read_items("services");
-
-  if (const Sheet* sheet = wb.find("pathways")) {
-    const SheetSpec& spec = sheet_spec("pathways");
-    const auto at = read_headers(*sheet, spec.columns, file);
-    check_units_row(*sheet, spec.columns, at, file);
-    for (std::size_t c : {0u, 1u, 5u, 6u})
-      if (at[c] == 0) fail(file, Origin{"pathways", 1, ""}, "expected a column '" + spec.columns[c].header + "' in row 1");
-    // service → rule label → rule, in order of first appearance.
-    std::map<std::string, std::vector<std::pair<std::string, Y>>> rules;
-    std::map<std::string, std::vector<std::string>> when_text;  // per rule label: need, age, cohort as first given
-    for (int r = 3; r <= sheet->rows; ++r) {
-      if (row_blank(*sheet, r)) continue;
-      auto cell = [&](std::size_t c) -> const Cell& { return sheet->at(r, at[c]); };
-      auto origin = [&](std::size_t c) { return Origin{"pathways", r, spec.columns[c].header}; };
-      for (std::size_t c : {0u, 1u, 5u, 6u})
-        if (cell(c).empty()) fail(file, origin(c), "missing required cell '" + spec.columns[c].header + "'");
-      const std::string service = shown(cell(0));
-      const auto sv = std::find_if(services.begin(), services.end(), [&](const Y& y) {
-        for (const auto& [k, v] : y.map)
-          if (k == "name") return v.text == quoted(service);
-        return false;
-      });
-      if (sv == services.end()) fail(file, origin(0), "no service '" + service + "' on the sheet 'services'");
-      if (cell(1).type != Cell::Type::Number) fail(file, origin(1), "expected a rule number, found '" + shown(cell(1)) + "'");
-      const std::string label = exact_number(cell(1).number);
-      auto& list = rules[service];
-      auto rule = std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.first == label; });
-      const std::string key = service + "\x1f" + label;
-      std::vector<std::string> when(3);
-      for (std::size_t c = 2; c <= 4; ++c)
-        if (at[c] != 0 && !cell(c).empty()) when[c - 2] = render(cell(c), Kind::Yaml, file, origin(c));
-      if (rule == list.end()) {
-        Y y;
-        y.origin = Origin{"pathways", r, ""};
-        const char* names[] = {"need", "age", "cohort"};
-        for (std::size_t k = 0; k < 3; ++k)
-          if (!when[k].empty()) y.entry("when", y.origin).entry(names[k], origin(k + 2)) = leaf(when[k], origin(k + 2));
-        for (auto& [k, v] : y.map)
-          if (k == "when") v.type = Y::Type::Map;
-        y.entry("to", y.origin).type = Y::Type::Map;
-        list.emplace_back(label, std::move(y));
-        rule = list.end() - 1;
-        when_text[key] = when;
-      } else {
-        for (std::size_t k = 0; k < 3; ++k)
-          if (!when[k].empty() && when[k] != when_text[key][k])
-            fail(file, origin(k + 2),
-                 "rule " + label + " of '" + service + "' has a different condition on an earlier row; give the condition once, on the rule's first row");
-      }
-      const std::string to = shown(cell(5));
-      Y& dest = rule->second.entry("to", rule->second.origin);
-      for (const auto& [k, v] : dest.map)
-        if (k == quoted(to)) fail(file, origin(5), "'" + to + "' appears twice in rule " + label + " of '" + service + "'");
-      dest.map.emplace_back(quoted(to), leaf(render(cell(6), Kind::Number, file, origin(6)), origin(6)));
-    }
-    for (Y& sv : services) {
-      std::string name;
-      for (const auto& [k, v] : sv.map)
-        if (k == "name") name = v.text;
-      for (auto& [service, list] : rules) {
-        if (quoted(service) != name) continue;
-        Y routes;
-        routes.type = Y::Type::Seq;
-        routes.origin = list.front().second.origin;
-        for (auto& [label, y] : list) routes.seq.push_back(std::move(y));
-        sv.map.emplace_back("routes", std::move(routes));
-      }
-    }
-  }
-  section("services", std::move(services), Origin{"services", 0, ""});
-  section("discharge_checks", read_items("discharge_checks"), Origin{"discharge_checks", 0, ""});
-
-  if (const Sheet* sheet = wb.find("transforms")) {
-    const SheetSpec& spec = sheet_spec("transforms");
-    const auto at = read_headers(*sheet, spec.columns, file);
-    check_units_row(*sheet, spec.columns, at, file);
-    std::vector<Y> ts;
-    for (int r = 3; r <= sheet->rows; ++r) {
-      if (row_blank(*sheet, r)) continue;
-      auto cell = [&](std::size_t c) -> const Cell& {
-        static const Cell none;
-        return at[c] ? sheet->at(r, at[c]) : none;
-      };
-      auto origin = [&](std::size_t c) { return Origin{"transforms", r, spec.columns[c].header}; };
-      if (!cell(0).empty()) {
-        Y t;
-        t.origin = Origin{"transforms", r, ""};
-        t.entry("name", origin(0)) = leaf(render(cell(0), Kind::Text, file, origin(0)), origin(0));
-        ts.push_back(std::move(t));
-      } else if (ts.empty()) {
-        fail(file, origin(0), "a parameter before any transform; name the transform in this row");
-      }
-      if (cell(1).empty()) {
-        if (!cell(2).empty()) fail(file, origin(1), "a value without a parameter name");
-        continue;
-      }
-      const std::string param = shown(cell(1));
-      if (cell(2).empty()) fail(file, origin(2), "missing the value of '" + param + "'");
-      for (const auto& [k, v] : ts.back().map)
-        if (k == param) fail(file, origin(1), "parameter '" + param + "' appears twice");
-      ts.back().entry(param, origin(1)) = leaf(render(cell(2), Kind::Yaml, file, origin(2)), origin(2));
-    }
-    section("transforms", std::move(ts), Origin{"transforms", 0, ""});
-  }
-
-  Text out;
-  emit(out, root, 0);
-  return out;
+  add_section(root, "agencies", read_items("agencies"), marks, Origin{"agencies", 0, ""});
+  add_section(root, "pools", read_items("pools"), marks, Origin{"pools", 0, ""});
+  add_section(root, "cohorts", read_items("cohorts"), marks, Origin{"cohorts", 0, ""});
+  std::vector<Node> services = read_items("services");
+  if (const Sheet* sheet = wb.find("pathways")) read_pathways(*sheet, services, marks);
+  add_section(root, "services", std::move(services), marks, Origin{"services", 0, ""});
+  add_section(root, "discharge_checks", read_items("discharge_checks"), marks, Origin{"discharge_checks", 0, ""});
+  if (const Sheet* sheet = wb.find("transforms")) add_section(root, "transforms", read_transforms(*sheet, marks), marks, Origin{"transforms", 0, ""});
+  return root;
 }
 
-/// Makes a SourceRef into a cell reference when it names a line of the workbook's YAML.
-SourceRef remap(const SourceRef& ref, const std::string& message, const Text& text, const std::string& file) {
-  if (ref.file != file || ref.line <= 0 || static_cast<std::size_t>(ref.line) > text.lines.size())
-    return SourceRef{file, 0, ref.field.empty() ? "" : ref.field};
-  Origin o = text.lines[static_cast<std::size_t>(ref.line) - 1];
-  // A missing field is reported on its item's first line: name the field's column instead.
-  const std::string missing = "missing required field '";
-  if (const auto p = message.find(missing); p != std::string::npos) {
-    const auto start = p + missing.size();
-    const auto end = message.find('\'', start);
-    o.column = message.substr(start, end - start);
-    if (o.sheet == "options") o.column = "value";
+/// Makes a loader's SourceRef into a cell reference when it names a value of the workbook.
+SourceRef remap(const SourceRef& ref, models::ScenarioProblem problem, const Marks& marks) {
+  const std::string& file = marks.file();
+  const Origin* mark = ref.file == file ? marks.origin(ref.line) : nullptr;
+  if (!mark) return SourceRef{file, 0, ref.field};
+  Origin o = *mark;
+  if (problem == models::ScenarioProblem::MissingField) {
+    // Reported on its item's row (or the options' first): name the missing field's column.
+    o.column = o.sheet == "options" ? "value" : missing_column(o.sheet, ref.field);
+  } else if (!ref.field.empty() && ref.field.back() == ']' && o.column == "name") {
+    o.column.clear();  // a problem with a whole item (services[x], routes[0]) is its row's, not its name's
   }
-  // A problem with a whole item (services[x], routes[0]) is on its first line, the 'name'
-  // cell's: name the row, not that column.
-  const bool whole_item = !ref.field.empty() && ref.field.back() == ']' && message.find(missing) == std::string::npos;
-  if (whole_item && o.column == "name") o.column.clear();
-  // A destination and its probability share a line (`to: {x: 0.5}`): an unknown name is the 'to' cell's.
-  if (o.sheet == "pathways" && o.column == "probability" && message.rfind("unknown", 0) == 0) o.column = "to";
   std::string field = where_text(o);
   if (!ref.field.empty()) field += " (" + ref.field + ")";
   return SourceRef{file, 0, field};
 }
 
+/// Reads a workbook into the tree a scenario file would give, each value marked with its cell.
+Node read_workbook_tree(const std::string& path, Marks& marks) {
+  Workbook wb;
+  try {
+    wb = read_xlsx(path);
+  } catch (const XlsxError& e) {
+    throw ScenarioError(SourceRef{path, 0, ""}, e.what(), models::ScenarioProblem::Text);
+  }
+  return build_tree(wb, marks);
+}
+
 }  // namespace
 
 std::string workbook_yaml(const std::string& path) {
-  Workbook wb;
-  try {
-    wb = read_xlsx(path);
-  } catch (const XlsxError& e) {
-    throw ScenarioError(SourceRef{path, 0, ""}, e.what());
-  }
-  return build_yaml(wb, path).yaml;
+  Marks marks(path);
+  return located::emit_text(read_workbook_tree(path, marks));
 }
 
-models::Scenario load_scenario_workbook(const std::string& path) {
+models::Scenario load_scenario_workbook(const std::string& path, const std::vector<models::FieldChange>& changes) {
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw ScenarioError(SourceRef{path, 0, ""}, "cannot read '" + path + "': no such file");
-  Workbook wb;
-  try {
-    wb = read_xlsx(path);
-  } catch (const XlsxError& e) {
-    throw ScenarioError(SourceRef{path, 0, ""}, e.what());
-  }
-  const Text text = build_yaml(wb, path);
-  fs::path dir = fs::path(path).parent_path();
-  if (dir.empty()) dir = ".";
+  if (!fs::is_regular_file(path, ec))
+    throw ScenarioError(SourceRef{path, 0, ""}, "cannot read '" + path + "': no such file", models::ScenarioProblem::Text);
+  Marks marks(path);
+  Node root = read_workbook_tree(path, marks);
   models::Scenario s;
   try {
-    s = models::parse_scenario(text.yaml, path, dir.string());
+    models::check_scenario_tree(root);
+    s = models::scenario_from_tree(std::move(root), path, changes, !changes.empty());
   } catch (const ScenarioError& e) {
-    std::string message = e.what();
-    // The message without the "FILE:LINE: FIELD: " prefix the loader put in front of it.
-    std::string prefix = e.where().file;
-    if (e.where().line > 0) prefix += ":" + std::to_string(e.where().line);
-    prefix += ": ";
-    if (!e.where().field.empty()) prefix += e.where().field + ": ";
-    if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
-    throw ScenarioError(remap(e.where(), message, text, path), message);
+    if (e.where().file != path) throw;  // about a change (--set), not a cell
+    throw ScenarioError(remap(e.where(), e.problem(), marks), e.message(), e.problem());
   }
-  // Later warnings (validate_scenario) name cells, not lines of the generated YAML.
-  auto fix = [&](SourceRef& r) { r = remap(r, "", text, path); };
+  // Later warnings (validate_scenario) name cells, not the marks of the tree.
+  auto fix = [&](SourceRef& r) { r = remap(r, models::ScenarioProblem::Value, marks); };
   for (auto& a : s.agencies) fix(a.source);
   for (auto& p : s.pools) fix(p.source);
   for (auto& c : s.cohorts) fix(c.source);
@@ -1051,10 +985,13 @@ models::Scenario load_scenario_workbook(const std::string& path) {
   return s;
 }
 
-models::Scenario load_any_scenario(const std::string& path) {
+models::Scenario load_any_scenario(const std::string& path, const std::vector<models::FieldChange>& changes) {
   const std::string ext = fs::path(path).extension().string();
-  if (ext == ".xlsx" || ext == ".XLSX" || looks_like_xlsx(path)) return load_scenario_workbook(path);
-  return models::load_scenario(path);
+  if (ext == ".xlsx" || ext == ".XLSX" || looks_like_xlsx(path)) return load_scenario_workbook(path, changes);
+  models::ScenarioSource source = models::read_scenario_source(path);
+  source.changes = changes;
+  source.name_after_changes = !changes.empty();
+  return models::parse_scenario(source);
 }
 
 }  // namespace careflow::sheets

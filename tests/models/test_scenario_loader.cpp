@@ -530,3 +530,96 @@ TEST_CASE("distributions convert their units to days", "[models][scenario][distr
   expect_error(with_line(28, "    duration: {uniform: {min: 4, max: 1}}"), 28, "services[assessment].duration",
                "invalid distribution: uniform: need min <= max");
 }
+
+namespace {
+
+/// kValid with `changes` applied by path, as `careflow run --set` does.
+Scenario changed(const std::vector<std::pair<std::string, std::string>>& changes, bool name_after = false) {
+  ScenarioSource source{join_lines(kValid), "base.yaml", ".", {}, name_after};
+  for (const auto& [path, value] : changes) source.changes.push_back({path, value, SourceRef{"--set", 0, path}});
+  return parse_scenario(source);
+}
+
+std::string change_error(const std::string& path, const std::string& value = "1") {
+  try {
+    changed({{path, value}});
+  } catch (const ScenarioError& e) {
+    return e.what();
+  }
+  FAIL("no error for " << path);
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("changes by path set fields of the merged tree", "[models][scenario][paths]") {
+  const Scenario s = changed({{"services[front_door].capacity", "25"},
+                              {"run.seed", "9"},
+                              {"economics.discount_rate", "0.05"},  // a section the file does not give
+                              {"services[front_door].duration.exponential.mean", "4"},  // inside a distribution
+                              {"services[front_door].routes[1].to", "{assessment: 0.5, exit: 0.5}"},
+                              {"cohorts[children].age[1]", "17"},
+                              {"cohorts[children].need_mix.complex", "0.4"}},
+                             true);
+  CHECK(s.services[0].capacity == 25);
+  CHECK(s.seed == 9);
+  CHECK(s.discount_rate == 0.05);
+  CHECK(s.services[0].duration.mean() == 4);
+  CHECK(s.services[0].routes[1].to[0].probability == 0.5);
+  CHECK(s.cohorts[0].max_age == 17);
+  CHECK(s.name.find("test [services[front_door].capacity=25, run.seed=9") == 0);
+  // A changed value's errors name the change; the others keep the file and line they were written on.
+  try {
+    changed({{"services[front_door].capacity", "25"}, {"cohorts[children].entry", "nowhere"}});
+    FAIL("an unknown entry was accepted");
+  } catch (const ScenarioError& e) {
+    CHECK(std::string(e.what()) == "--set: cohorts[children].entry: unknown service 'nowhere'; expected one of: assessment, front_door");
+  }
+  ScenarioSource bad{with_line(27, "    capacity: 0"), "base.yaml", ".", {{"run.seed", "3", SourceRef{"--set", 0, "run.seed"}}}, false};
+  CHECK_THROWS_WITH(parse_scenario(bad), Catch::StartsWith("base.yaml:27: services[assessment].capacity: expected a whole number"));
+  try {
+    changed({{"services[front_door].routes[0].to", "{assessment: 0.5}"}});
+    FAIL("probabilities summing to 0.5 were accepted");
+  } catch (const ScenarioError& e) {
+    CHECK(e.where().file == "--set");
+    CHECK(contains(e.what(), "must sum to 1"));
+  }
+}
+
+TEST_CASE("a path that names nothing the scenario has is refused with the nearest name", "[models][scenario][paths][errors]") {
+  CHECK(change_error("services[frontdoor].capacity") ==
+        "--set: services[frontdoor].capacity: no item called 'frontdoor' in 'services'; did you mean 'front_door'?");
+  CHECK(change_error("services[nowhere].capacity") ==
+        "--set: services[nowhere].capacity: no item called 'nowhere' in 'services' (there are: front_door, assessment)");
+  CHECK(change_error("services[front_door].capcity") ==
+        "--set: services[front_door].capcity: no field 'capcity' in 'services[front_door]'; did you mean 'capacity'?");
+  CHECK(change_error("services[front_door]") ==
+        "--set: services[front_door]: the path names an item of 'services', not a value; name one of its fields, e.g. "
+        "services[front_door].tier");
+  CHECK(change_error("services") ==
+        "--set: services: 'services' is a list of named items; name one and a field: services[NAME].FIELD");
+  CHECK(change_error("run") ==
+        "--set: run: 'run' is a section, not a value; name one of its fields: horizon_years, warmup_years, replications, seed, "
+        "tracked_people");
+  CHECK(change_error("horizon_years") == "--set: horizon_years: no top-level field 'horizon_years'; it belongs under 'run': run.horizon_years");
+  CHECK(change_error("capacity") ==
+        "--set: capacity: no top-level field 'capacity'; it belongs to the items of 'services': services[NAME].capacity");
+  CHECK(change_error("pools[joint].budget_per_year") ==
+        "--set: pools[joint].budget_per_year: no item called 'joint' in 'pools': the scenario has none");
+  CHECK(change_error("services[front_door].routes[2].to") ==
+        "--set: services[front_door].routes[2].to: no item [2] in 'services[front_door].routes'; it has 2 items, [0] to [1]");
+  CHECK(contains(change_error("services[front_door].duration.lognormal.mean"),
+                 "no field 'lognormal' in 'services[front_door].duration', which holds the map {exponential: {mean: 3}}"));
+  CHECK(change_error("careflow", "2") ==
+        "--set: careflow: 'careflow' is a field of the file, not of the scenario; it cannot be changed by a path");
+  CHECK(change_error("services[front_door].capacity", "[1, 2") .find("--set: services[front_door].capacity: cannot read '[1, 2' as a value") == 0);
+  CHECK(change_error("services..capacity") ==
+        "--set: services..capacity: empty segment in the path (write e.g. services[early_help].capacity)");
+  CHECK(change_error("services[].capacity") == "--set: services[].capacity: empty name in 'services[]'");
+  // A transform's parameters come from its schema.
+  ScenarioSource source{with_extra({"transforms:", "  - {name: winter_surge, amplitude: 0.1}"}), "t.yaml", ".", {}, false};
+  source.changes = {{"transforms[winter_surge].amplitude", "0.3", SourceRef{"--set", 0, "transforms[winter_surge].amplitude"}}};
+  CHECK(parse_scenario(source).transforms[0].numbers.at("amplitude") == 0.3);
+  source.changes = {{"transforms[winter_surge].amplitud", "0.3", SourceRef{"--set", 0, "transforms[winter_surge].amplitud"}}};
+  CHECK_THROWS_WITH(parse_scenario(source), Catch::Contains("no parameter 'amplitud' of winter_surge; did you mean 'amplitude'?"));
+}

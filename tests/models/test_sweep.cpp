@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -171,4 +172,58 @@ TEST_CASE("a sweep executor may compute the tasks in any order, elsewhere, with 
   // An executor that leaves a task undone is an error, not a file with a hole.
   const SweepExecutor lazy = [](const SweepPlan&, const std::vector<std::size_t>&, const SweepTaskDone&) {};
   CHECK_THROWS_WITH(run_sweep(plan, small(1), "", {}, lazy), Catch::Contains("never computed"));
+}
+
+TEST_CASE("a sweep refuses a path that names no field, a whole item or an item that does not exist", "[sweep][paths]") {
+  // `cohorts[customers]=1,2` once ran the unchanged baseline at every point.
+  SweepSpec whole = jackson_sweep();
+  whole.parameters = {{"cohorts[customers]", {"1", "2"}, SourceRef{"--set", 0, "cohorts[customers]"}}};
+  CHECK_THROWS_WITH(sweep_scenarios(whole, small(1)),
+                    "--set: cohorts[customers]: the path names an item of 'cohorts', not a value; name one of its fields, "
+                    "e.g. cohorts[customers].population");
+  SweepSpec missing = jackson_sweep();
+  missing.parameters = {{"services[intak].capacity", {"1", "2"}, SourceRef{"--set", 0, "services[intak].capacity"}}};
+  CHECK_THROWS_WITH(sweep_scenarios(missing, small(1)),
+                    "--set: services[intak].capacity: no item called 'intak' in 'services'; did you mean 'intake'?");
+  SweepSpec section = jackson_sweep();
+  section.parameters = {{"run", {"1"}, SourceRef{"--set", 0, "run"}}};
+  CHECK_THROWS_WITH(sweep_scenarios(section, small(1)), Catch::Contains("'run' is a section, not a value"));
+  // A wrong value names the point it belongs to.
+  SweepSpec value = jackson_sweep();
+  value.parameters[0].values = {"2", "many"};
+  CHECK_THROWS_WITH(sweep_scenarios(value, small(1)),
+                    Catch::StartsWith("sweep point 2 (services[intake].capacity=many, run.seed=1): services[intake].capacity: "
+                                      "expected a whole number"));
+}
+
+TEST_CASE("points are every combination, or the i-th values together", "[sweep]") {
+  SweepSpec s = jackson_sweep();
+  CHECK(sweep_points(s) == std::vector<std::vector<std::size_t>>{{0, 0}, {0, 1}, {1, 0}, {1, 1}});
+  s.grid = false;
+  CHECK(sweep_points(s) == std::vector<std::vector<std::size_t>>{{0, 0}, {1, 1}});
+  s.parameters.clear();
+  CHECK_THROWS_AS(sweep_points(s), std::invalid_argument);
+}
+
+TEST_CASE("a sweep file's paths are checked where they are written", "[sweep][paths]") {
+  const fs::path dir = fs::temp_directory_path() / "careflow_test_sweep_file";
+  fs::create_directories(dir);
+  const fs::path file = dir / "sweep.yaml";
+  {
+    std::ofstream out(file);
+    out << "scenario: " << example("examples/jackson.yaml") << "\nmode: list\nparameters:\n"
+        << "  services[intake].capacity: [2, 3]\n  services[review].capacty: [1, 2]\n";
+  }
+  const SweepSpec spec = load_sweep_file(file.string());
+  REQUIRE(spec.parameters.size() == 2);
+  CHECK_FALSE(spec.grid);
+  CHECK(spec.parameters[1].origin.line == 5);
+  CHECK_THROWS_WITH(sweep_scenarios(spec, small(1)),
+                    file.string() + ":5: services[review].capacty: no field 'capacty' in 'services[review]'; did you mean 'capacity'?");
+  {
+    std::ofstream out(file);
+    out << "scenario: x.yaml\nmode: grid\nparameter: {}\n";
+  }
+  CHECK_THROWS_WITH(load_sweep_file(file.string()), Catch::Contains("unknown field 'parameter'; did you mean 'parameters'?"));
+  fs::remove_all(dir);
 }

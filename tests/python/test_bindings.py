@@ -117,3 +117,34 @@ def test_help_is_useful():
     assert "compare" in text and "ScenarioError" in text
     for name in careflow.__all__:
         assert getattr(careflow, name).__doc__, name
+
+
+def test_changes_go_through_the_path_language():
+    s = careflow.default()
+    with pytest.raises(careflow.ScenarioError, match=r"no item called 'earlyhelp' in 'services'; did you mean 'early_help'\?") as e:
+        s.with_changes({"services[earlyhelp].capacity": 1200})
+    assert (e.value.file, e.value.line, e.value.field, e.value.kind) == ("<changes>", 0, "services[earlyhelp].capacity",
+                                                                         "unknown_name")
+    with pytest.raises(careflow.ScenarioError, match="did you mean 'capacity'") as e:
+        s.with_changes({"services[early_help].capcity": 1200})
+    assert e.value.kind == "unknown_field"
+    with pytest.raises(careflow.ScenarioError, match="names an item of 'cohorts', not a value"):
+        s.with_changes({"cohorts[children]": 1})
+    with pytest.raises(careflow.ScenarioError, match="expected a whole number") as e:
+        s.with_changes({"services[early_help].capacity": "lots"})
+    assert e.value.kind == "value"
+    v = s.with_changes({"services[early_help].capacity": np.int64(1200)}).with_changes({"run.warmup_years": 3.5})
+    assert v.to_dict()["run"]["warmup_years"] == 3.5
+    assert [x["capacity"] for x in v.to_dict()["services"] if x["name"] == "early_help"] == [1200]
+    assert v.name == s.name + " [services[early_help].capacity=1200, run.warmup_years=3.5]"
+
+
+def test_sweep_points_are_planned_by_the_core():
+    m = example("examples/mm1.yaml")
+    with pytest.raises(ValueError, match="a list sweep needs the same number of values for every parameter"):
+        careflow.sweep(m, {"services[server].capacity": [1, 2], "run.seed": [1, 2, 3]}, grid=False)
+    with pytest.raises(careflow.ScenarioError, match="no item called 'srever' in 'services'; did you mean 'server'"):
+        careflow.sweep(m, {"services[srever].capacity": [1, 2]})
+    sw = careflow.sweep(m, {"services[server].capacity": [1, 2], "run.seed": [1, 2]}, grid=False, replications=1, years=2)
+    assert sw.points.to_dict("list") == {"services[server].capacity": [1, 2], "run.seed": [1, 2]}
+    assert len(sw.results) == 2

@@ -8,10 +8,12 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <unistd.h>
 
 #include "careflow/models/care_model.hpp"
+#include "careflow/models/scenario_fields.hpp"
 #include "careflow/models/scenario_loader.hpp"
 #include "careflow/sheets/results_tables.hpp"
 #include "careflow/sheets/scenario_workbook.hpp"
@@ -211,4 +213,63 @@ TEST_CASE("results tables: one per figure family, CSV at full precision", "[shee
   const auto wb = sheets::read_xlsx(x.string());
   REQUIRE(wb.sheets.size() == tables.size());
   CHECK(wb.sheets[1].at(1, 1).text == "figure");
+}
+
+TEST_CASE("the workbook's columns are the field table's, and every field survives it", "[sheets][fields]") {
+  const fs::path every = fs::path(CAREFLOW_SOURCE_DIR) / "tests/data/scenarios/every_field.yaml";
+  const models::Scenario a = models::load_scenario(every.string());
+  const fs::path x = scratch("every_field.xlsx");
+  sheets::write_scenario_workbook(a, x.string());
+  const models::Scenario b = sheets::load_scenario_workbook(x.string());
+  std::string why;
+  const bool equal = same(YAML::Load(a.source_text), YAML::Load(b.source_text), "", why);
+  INFO(why);
+  CHECK(equal);
+
+  // Each sheet's headers (the options sheet's field names) are what the table places there.
+  const auto wb = sheets::read_xlsx(x.string());
+  std::map<std::string, std::vector<std::string>> expected;
+  for (const models::ScenarioField& f : models::kScenarioFields) {
+    if (f.sheet.empty()) continue;
+    const std::string sheet(f.sheet);
+    std::string below = sheet == "options" ? "" : sheet == "pathways" ? "services[].routes[]." : sheet + "[].";
+    if (!f.path.starts_with(below)) continue;  // a list's own row, naming the sheet of its items
+    std::string header = f.column.empty() ? std::string(f.path.substr(below.size())) : std::string(f.column);
+    std::size_t start = 0;
+    while (true) {
+      const auto comma = header.find(',', start);
+      expected[sheet].push_back(header.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  expected["pathways"].insert(expected["pathways"].begin(), {"service", "rule"});  // the layout's own columns
+  expected["transforms"].insert(expected["transforms"].end(), {"parameter", "value"});
+  for (const auto& [name, headers] : expected) {
+    INFO("sheet " << name);
+    const sheets::Sheet* sheet = wb.find(name);
+    REQUIRE(sheet);
+    std::vector<std::string> found;
+    if (name == "options")
+      for (int r = 2; r <= sheet->rows; ++r) found.push_back(sheet->at(r, 1).text);
+    else
+      for (int c = 1; c <= sheet->columns; ++c) found.push_back(sheet->at(1, c).text);
+    CHECK(found == headers);
+  }
+}
+
+TEST_CASE("a workbook takes changes by path, and errors in them name the change", "[sheets][paths]") {
+  const models::Scenario a = models::load_scenario((fs::path(CAREFLOW_SOURCE_DIR) / "scenarios/examples/jackson.yaml").string());
+  const fs::path x = scratch("changes.xlsx");
+  sheets::write_scenario_workbook(a, x.string());
+  const models::Scenario b =
+      sheets::load_any_scenario(x.string(), {{"services[intake].capacity", "3", models::SourceRef{"--set", 0, "services[intake].capacity"}}});
+  CHECK(b.services[0].capacity == 3);
+  CHECK(b.name == a.name + " [services[intake].capacity=3]");
+  try {
+    sheets::load_any_scenario(x.string(), {{"services[intake].capacity", "many", models::SourceRef{"--set", 0, "services[intake].capacity"}}});
+    FAIL("a wrong value was accepted");
+  } catch (const models::ScenarioError& e) {
+    CHECK(std::string(e.what()) == "--set: services[intake].capacity: expected a whole number from 1 to 10000000, found 'many'");
+  }
 }

@@ -5,6 +5,7 @@
 // money in pounds (£); rates per year.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <map>
@@ -230,15 +231,45 @@ struct Scenario {
   int service_index(const std::string& name) const;  // kExit if unknown
 };
 
+/// What kind of problem a ScenarioError reports, so that a caller acts on it without reading its
+/// words (the workbook names the cell of a missing field; Python exposes it as `kind`).
+enum class ScenarioProblem : std::uint8_t {
+  Value,         // a value of the wrong type, out of range, or at odds with another
+  MissingField,  // a required field is not given; where.field names it
+  UnknownField,  // a key the format does not have (or a path naming none); where.field ends with it
+  UnknownName,   // a name the scenario does not define: a service, agency, cohort, item of a list
+  Text,          // the file itself: missing or unreadable, not UTF-8, a YAML syntax error, too big
+};
+inline constexpr std::array<Term<ScenarioProblem>, 5> kScenarioProblems{{
+    {ScenarioProblem::Value, "value", "a value of the wrong type, out of range, or at odds with another"},
+    {ScenarioProblem::MissingField, "missing_field", "a required field is not given"},
+    {ScenarioProblem::UnknownField, "unknown_field", "a field the scenario format does not have"},
+    {ScenarioProblem::UnknownName, "unknown_name", "a name the scenario does not define"},
+    {ScenarioProblem::Text, "text", "the file itself cannot be read as a scenario"},
+}};
+template <>
+constexpr const auto& terms<ScenarioProblem>() { return kScenarioProblems; }
+
 /// An error in a scenario: names the file, line and field, what was expected and what was found.
+/// what() reads "FILE:LINE: FIELD: MESSAGE"; message() is MESSAGE alone.
 class ScenarioError : public std::runtime_error {
  public:
-  ScenarioError(SourceRef where, const std::string& message);
+  ScenarioError(SourceRef where, const std::string& message, ScenarioProblem problem = ScenarioProblem::Value);
   const SourceRef& where() const noexcept { return where_; }
+  const std::string& message() const noexcept { return message_; }
+  ScenarioProblem problem() const noexcept { return problem_; }
 
  private:
   SourceRef where_;
+  std::string message_;
+  ScenarioProblem problem_;
 };
+
+/// The longest horizon a scenario may have (run.horizon_years, --years): no planning question
+/// needs more, and a horizon written in days is the likelier cause.
+inline constexpr double kMaxHorizonYears = 200;
+/// Why `years` cannot be a horizon ("" when it can).
+std::string horizon_problem(double years);
 
 /// A problem found before running that is not an error (e.g. a service expected to be overloaded).
 struct Warning {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "careflow/models/care_model.hpp"
+#include "careflow/models/scenario_loader.hpp"
 
 namespace careflow::models {
 
@@ -18,6 +19,7 @@ namespace careflow::models {
 struct SweepParameter {
   std::string path;
   std::vector<std::string> values;
+  SourceRef origin{};  // where the parameter was written (--set, a sweep file's line); empty: in code
 };
 
 struct SweepSpec {
@@ -49,8 +51,18 @@ struct SweepResult {
 /// Errors name the file, line and field (ScenarioError).
 SweepSpec load_sweep_file(const std::string& path);
 
-/// The scenario of each point: the base file extended by the point's values.
+/// The points of a sweep, each as the index of every parameter's value: every combination (grid;
+/// the first parameter varies slowest) or the i-th values together (list). Throws
+/// std::invalid_argument without parameters, for a parameter without values, or for a list whose
+/// parameters have different numbers of values.
+std::vector<std::vector<std::size_t>> sweep_points(const SweepSpec& spec);
+
+/// The scenario of each point: the base file with the point's values set by path (the path
+/// language of scenario_loader.hpp's FieldChange), named "BASE [path=value, ...]". A path that
+/// names nothing is refused where the parameter was written (its origin), or else naming point 0.
 std::vector<Scenario> sweep_scenarios(const SweepSpec& spec, const CareRunOptions& opt);
+/// As above, from a base already read (and changed: its own changes come first).
+std::vector<Scenario> sweep_scenarios(const SweepSpec& spec, const ScenarioSource& base, const CareRunOptions& opt);
 
 /// Progress: called (from any thread, serialised) after each finished replication with the
 /// numbers done and total.
