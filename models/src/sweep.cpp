@@ -1,8 +1,5 @@
 #include "careflow/models/sweep.hpp"
 
-#include <tbb/parallel_for.h>
-#include <tbb/task_arena.h>
-
 #include <array>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +12,7 @@
 #include "careflow/engine/bytes.hpp"
 #include "careflow/models/scenario_loader.hpp"
 #include "careflow/support/atomic_file.hpp"
+#include "parallel.hpp"
 #include "scenario/located_yaml.hpp"
 #include "scenario/scenario_tree.hpp"
 
@@ -282,11 +280,7 @@ SweepResult run_sweep(const SweepPlan& plan, const CareRunOptions& opt, const st
   if (executor) {
     executor(plan, todo, finished);
   } else {
-    const int threads = opt.threads > 0 ? static_cast<int>(opt.threads) : tbb::this_task_arena::max_concurrency();
-    tbb::task_arena arena(threads);
-    arena.execute([&] {
-      tbb::parallel_for(std::size_t{0}, todo.size(), [&](std::size_t i) { finished(todo[i], run_sweep_task(plan, todo[i])); });
-    });
+    for_each_task(opt.threads, todo.size(), [&](std::size_t i) { finished(todo[i], run_sweep_task(plan, todo[i])); });
   }
   for (std::size_t t = 0; t < total; ++t)
     if (!tasks[t].done) throw std::runtime_error("sweep task " + std::to_string(t) + " was never computed");

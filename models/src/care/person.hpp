@@ -102,8 +102,8 @@ class PersonStore {
   std::size_t size_ = 0;
 };
 
-// Service numbers in person records are 16-bit (the model refuses more services than fit).
-inline constexpr std::size_t kMaxServices = 32000;
+// Service numbers in person records are 16-bit (validate_scenario refuses more than kMaxServices).
+static_assert(kMaxServices <= 32767 && kMaxCohorts <= 32767, "service and cohort numbers are 16-bit in person records");
 inline std::int16_t svc(int service) { return static_cast<std::int16_t>(service); }
 
 // An event's payload about a person: the record's index and the version it was scheduled for.

@@ -205,6 +205,8 @@ class Builder {
   void read_need_levels(const Node& n) {
     sequence(n, "need_levels", "need-level names");
     if (n.items.size() < 2) fail(n, "need_levels", "expected at least 2 need levels, found " + std::to_string(n.items.size()));
+    if (n.items.size() > kMaxNeedLevels)
+      fail(n, "need_levels", "at most " + std::to_string(kMaxNeedLevels) + " need levels, found " + std::to_string(n.items.size()));
     s_.need_levels.clear();
     for (std::size_t i = 0; i < n.items.size(); ++i) {
       const std::string name = name_text(n.items[i], at_index("need_levels", i));

@@ -66,6 +66,10 @@ void check_run_and_sections(const Scenario& s) {
     if (s.services[i].site < 0 || static_cast<std::size_t>(s.services[i].site) >= s.site_count())
       fail(s.services[i].source, item_path("services", s.services[i].name, i) + ".site", "site index out of range");
   if (nl < 2) fail(top, "need_levels", "expected at least 2 need levels, found " + std::to_string(nl));
+  if (nl > kMaxNeedLevels)
+    fail(top, "need_levels", "at most " + std::to_string(kMaxNeedLevels) + " need levels, found " + std::to_string(nl));
+  if (ns > kMaxServices) fail(top, "services", "at most " + std::to_string(kMaxServices) + " services, found " + std::to_string(ns));
+  if (nc > kMaxCohorts) fail(top, "cohorts", "at most " + std::to_string(kMaxCohorts) + " cohorts, found " + std::to_string(nc));
   for (std::size_t i = 0; i < nl; ++i) {
     if (s.need_levels[i].empty()) fail(top, "need_levels[" + std::to_string(i) + "]", "a need level needs a name");
     for (std::size_t j = 0; j < i; ++j)
@@ -128,6 +132,10 @@ void check_services(const Scenario& s) {
     if (!(v.escalation_per_year >= 0)) fail(at, p + ".escalation_per_year", "a hazard cannot be negative");
     if (!(v.de_escalation_per_year >= 0)) fail(at, p + ".de_escalation_per_year", "a hazard cannot be negative");
     if (!(v.review.every_days >= 0)) fail(at, p + ".review.every_days", "expected 0 (no reviews) or more days");
+    if (v.review.every_days > 0 && s.horizon_years * kDaysPerYear / v.review.every_days > kMaxReviewsPerEpisode)
+      fail(at, p + ".review.every_days",
+           "reviews every " + fmt(v.review.every_days, 10) + " days over " + fmt(s.horizon_years, 10) +
+               " years could review one episode more than 65,535 times; review less often or shorten the horizon");
     if (!(v.review.cost >= 0)) fail(at, p + ".review.cost", "a cost cannot be negative");
     if (!is_probability(v.review.step_down_probability))
       fail(at, p + ".review.step_down_probability", "expected a probability between 0 and 1, found " + fmt(v.review.step_down_probability, 10));
@@ -218,6 +226,9 @@ void check_cohorts(const Scenario& s) {
 void check_discharge_and_indicators(const Scenario& s) {
   const SourceRef top{s.source_file, 0, ""};
   const std::size_t ns = s.services.size(), nc = s.cohorts.size();
+  if (s.discharge_checks.size() > kMaxDischargeChecks)
+    fail(top, "discharge_checks", "at most " + std::to_string(kMaxDischargeChecks) + " discharge checks, found " +
+                                      std::to_string(s.discharge_checks.size()));
   for (std::size_t i = 0; i < s.discharge_checks.size(); ++i) {
     const DischargeCheckSpec& d = s.discharge_checks[i];
     const std::string p = "discharge_checks[" + std::to_string(i) + "]";

@@ -22,9 +22,16 @@ namespace careflow::models {
 /// Days in a simulated year (…_years fields, rates per year).
 inline constexpr double kDaysPerYear = 365.25;
 
-/// Need levels a scenario may declare (a person's random-stream key for escalation holds the
-/// level in 4 bits; models/src/care/events.hpp).
+/// Limits of the model, checked by validate_scenario so that no field of a person's record or
+/// random-stream key can overflow (models/src/care/person.hpp, events.hpp): need levels (the
+/// escalation key holds the level in 4 bits), services (16-bit service numbers), cohorts (16-bit
+/// cohort numbers), hospital discharge checks (a check's number takes a service's place in its
+/// key) and reviews of one episode (16 bits of the review key).
 inline constexpr std::size_t kMaxNeedLevels = 16;
+inline constexpr std::size_t kMaxServices = 32000;
+inline constexpr std::size_t kMaxCohorts = 32000;
+inline constexpr std::size_t kMaxDischargeChecks = 32000;
+inline constexpr double kMaxReviewsPerEpisode = 65535;
 
 /// One row of a vocabulary: a value, the name written in scenario files, results and pages, and
 /// what it means in planners' words (docs, workbook notes, tooltips).
