@@ -40,3 +40,21 @@ def careflow_mpi(ranks, *args, timeout=300, **env):
     with `env` added to the environment; output captured as text, the exit status left to the test."""
     return subprocess.run([*mpirun_careflow(ranks), *map(str, args)], capture_output=True, encoding="utf-8",
                           env=mpi_launch.mpi_env(**env), timeout=timeout)
+
+
+def sample_writer(variable, tests):
+    """The sample-writer program (tests/io) that the environment variable names (ctest sets it);
+    `tests` is the ctest name pattern to give when it is not set."""
+    path = os.environ.get(variable)
+    if not path:
+        pytest.skip(f"{variable} is not set: run through ctest (ctest --preset release -R {tests}), or set it to the built writer")
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{variable}={path} is not an executable")
+    return path
+
+
+def run_writer(writer, path, *options):
+    """Runs a sample writer to write `path`; a failure fails the test with its message."""
+    done = subprocess.run([writer, str(path), *options], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return path

@@ -9,6 +9,7 @@ import os
 import subprocess
 
 import pytest
+from conftest import run_writer, sample_writer
 
 h5py = pytest.importorskip("h5py")
 np = pytest.importorskip("numpy")
@@ -20,19 +21,10 @@ T_975_1DF = 12.706204736174703  # Student t quantile, 0.975, 1 degree of freedom
 
 @pytest.fixture(scope="module")
 def writer():
-    path = os.environ.get("CAREFLOW_SAMPLE_WRITER")
-    if not path:
-        pytest.skip("CAREFLOW_SAMPLE_WRITER is not set: run through ctest "
-                    "(ctest --preset release -R io_results), or set it to the built write_sample_results")
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"CAREFLOW_SAMPLE_WRITER={path} is not an executable")
-    return path
+    return sample_writer("CAREFLOW_SAMPLE_WRITER", "io_results")
 
 
-def write(writer, path, *options):
-    done = subprocess.run([writer, str(path), *options], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return path
+write = run_writer
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import os
 import subprocess
 
 import pytest
+from conftest import run_writer, sample_writer
 
 h5py = pytest.importorskip("h5py")
 np = pytest.importorskip("numpy")
@@ -21,19 +22,10 @@ P, M, R = 3, 3, 2
 
 @pytest.fixture(scope="module")
 def writer():
-    path = os.environ.get("CAREFLOW_SWEEP_WRITER")
-    if not path:
-        pytest.skip("CAREFLOW_SWEEP_WRITER is not set: run through ctest "
-                    "(ctest --preset release -R io_sweep), or set it to the built write_sample_sweep")
-    if not os.access(path, os.X_OK):
-        pytest.fail(f"CAREFLOW_SWEEP_WRITER={path} is not an executable")
-    return path
+    return sample_writer("CAREFLOW_SWEEP_WRITER", "io_sweep")
 
 
-def write(writer, path, *options):
-    done = subprocess.run([writer, str(path), *options], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return path
+write = run_writer
 
 
 @pytest.fixture(scope="module")
