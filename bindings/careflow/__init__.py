@@ -12,13 +12,14 @@ replications in parallel, with the GIL released.
 ...                       careflow.load("scenarios/joint_commissioning.yaml")])
 >>> c.table
 
-Errors in scenarios raise :class:`ScenarioError` with ``file``, ``line`` and ``field``.
+Errors in scenarios raise :class:`ScenarioError` with ``file``, ``line`` and ``field``; a results
+file that cannot be read raises :class:`ResultsFileError` with its ``path``.
 """
 from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -26,8 +27,11 @@ import yaml
 
 from . import _core
 
-__all__ = ["Scenario", "ScenarioError", "Result", "Comparison", "SweepResult", "load", "default", "from_dict",
-           "run", "compare", "sweep", "open_results"]
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["Scenario", "ScenarioError", "ResultsFileError", "Result", "Comparison", "SweepResult", "load", "default",
+           "from_dict", "run", "compare", "sweep", "open_results"]
 
 ScenarioError = _core.ScenarioError
 ScenarioError.__doc__ = """Raised for a bad scenario (a ``ValueError``). Attributes: ``file``, ``line``
@@ -35,6 +39,11 @@ ScenarioError.__doc__ = """Raised for a bad scenario (a ``ValueError``). Attribu
 (``value``, ``missing_field``, ``unknown_field``, ``unknown_name`` or ``text``); the message says
 what was expected and what was found. A path of ``with_changes`` or ``sweep`` that names no field
 or item is refused with the nearest valid name (``file`` is ``<changes>`` or ``<sweep>``)."""
+
+ResultsFileError = _core.ResultsFileError
+ResultsFileError.__doc__ = """Raised by :func:`open_results` (an ``OSError``) for a file that is missing,
+not HDF5, a sweep file (``careflow sweep --out``) or lacks part of the layout of
+docs/results-format.md. ``path`` is the file as given; the message is ``PATH: what is wrong``."""
 
 _TIERS = _core.vocabulary()["tiers"]  # models/vocabulary.hpp
 
@@ -140,10 +149,14 @@ def _options(replications, seed, years, threads) -> Dict[str, Any]:
 
 
 class Result:
-    """The results of a run: ``summary``, ``values``, ``episodes``, ``waits``, ``series``,
-    ``delays``, ``step_changes``; ``metric()`` for one figure; ``save()`` to HDF5."""
+    """The results of a run, or of a results file read back by :func:`open_results` (the same
+    tables either way): ``summary``, ``values``, ``episodes``, ``waits``, ``series``, ``delays``,
+    ``step_changes``, ``tracks``, ``fingerprints``; ``metric()`` for one figure; ``save()`` to HDF5."""
 
-    def __init__(self, data: Dict[str, Any], services: Sequence[str], cohorts: Sequence[str], handle=None):
+    def __init__(self, data: Dict[str, Any], services: Sequence[str], cohorts: Sequence[str],
+                 handle: Optional[Any] = None) -> None:
+        # `data` is what _core's Run.data() or StoredRun.data() gives (one conversion in _core);
+        # `handle` the _core.Run that can save itself (None when read from a file).
         self._d = data
         self._services = list(services)
         self._cohorts = list(cohorts)
@@ -186,8 +199,9 @@ class Result:
         return e.loc[e["started"].notna(), ["replication", "service_name", "cohort_name", "referred", "wait"]].reset_index(drop=True)
 
     @property
-    def series(self):
-        """Weekly series as an xarray Dataset with dims (replication, week, service)."""
+    def series(self) -> "xr.Dataset":
+        """Weekly series as an xarray Dataset with dims (replication, week, service): queue,
+        occupancy, spend, step_ups, step_downs; coordinate ``time_days`` (each week's end)."""
         import xarray as xr
         d = self._d
         coords = {"replication": np.arange(np.asarray(d["queue"]).shape[0]), "week": np.arange(len(d["time_days"])),
@@ -206,21 +220,30 @@ class Result:
         return pd.DataFrame({k: np.asarray(v) for k, v in self._d["step_changes"].items()})
 
     @property
+    def tracks(self) -> pd.DataFrame:
+        """Tracked persons' moves (what the animation shows): replication, person, time (days),
+        service (-1 outside the care system), state (0 waiting, 1 in service, 2 in hand-off, 3 left)."""
+        return pd.DataFrame({k: np.asarray(v) for k, v in self._d["tracks"].items()})
+
+    @property
     def fingerprints(self) -> np.ndarray:
         """Event-trace fingerprint of each replication (equal runs have equal fingerprints)."""
         return np.asarray(self._d["fingerprints"])
 
-    def save(self, path: str) -> None:
-        """Write the HDF5 results file (layout: docs/results-format.md), atomically."""
+    def save(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Write the HDF5 results file (layout: docs/results-format.md), atomically, with the
+        episodes of every replication that kept them; returns nothing. Raises ``ValueError`` for a
+        result read from a file (it is saved already)."""
         if self._handle is None:
             raise ValueError("this result was read from a file; it is saved already")
-        self._handle.save(path)
+        self._handle.save(os.fspath(path))
 
 
 def run(scenario: Scenario, replications: Optional[int] = None, seed: Optional[int] = None,
         years: Optional[float] = None, threads: Optional[int] = None, all_episodes: bool = False) -> Result:
-    """Run a scenario. ``None`` keeps the scenario's own setting; ``years`` is the horizon with
-    the warm-up; ``threads`` 0/None uses every core (results do not depend on it)."""
+    """Run a scenario and return its :class:`Result`. ``None`` keeps the scenario's own setting;
+    ``years`` is the horizon with the warm-up; ``threads`` 0/None uses every core (results do not
+    depend on it); ``all_episodes`` keeps the episodes of every replication, not only replication 0."""
     o = _options(replications, seed, years, threads)
     h = _core.run(scenario._core, o["replications"], o["seed"], o["years"], o["threads"], all_episodes)
     return Result(h.data(), scenario.services, scenario.cohorts, h)
@@ -308,50 +331,12 @@ def sweep(scenario: Scenario, parameters: Dict[str, Iterable[Any]], grid: bool =
     return SweepResult(points, results)
 
 
-def open_results(path: str) -> Result:
-    """Read a results file written by ``careflow run --out`` (or ``Result.save``) with h5py."""
-    import h5py
-
-    def s(x):
-        return x.decode() if isinstance(x, bytes) else str(x)
-
-    with h5py.File(path, "r") as f:
-        summary = f["summary"][:]
-        services = [s(x) for x in f["scenario/services"]["name"]]
-        cohorts = [s(x) for x in f["scenario/cohorts"][:]]
-        values = f["summary_values"][:]
-        d: Dict[str, Any] = {k: [s(x) for x in summary[k]] for k in ("family", "name", "subject", "unit")}
-        d.update({"values": values, "mean": summary["mean"], "half_width": summary["half_width"], "n": summary["n"]})
-        reps = sorted(k for k in f["replications"].keys())
-        ep, dl, sc, series = [], [], [], {k: [] for k in ("queue", "occupancy", "spend", "step_ups", "step_downs")}
-        fps = []
-        for i, name in enumerate(reps):
-            g = f["replications"][name]
-            fps.append(int(g.attrs["fingerprint"]))
-            if "episodes" in g:
-                e = pd.DataFrame(g["episodes"][:])
-                e.insert(0, "replication", i)
-                ep.append(e)
-            if "delays" in g:
-                x = pd.DataFrame(g["delays"][:])
-                x.insert(0, "replication", i)
-                dl.append(x)
-            if "step_changes" in g:
-                x = pd.DataFrame(g["step_changes"][:])
-                x.insert(0, "replication", i)
-                sc.append(x)
-            for k in series:
-                series[k].append(g["series"][k][:])
-            d["time_days"] = g["series"]["time_days"][:]
-        epi = pd.concat(ep, ignore_index=True) if ep else pd.DataFrame(columns=["replication", "service", "cohort"])
-        d["episodes"] = {c: epi[c].to_numpy() for c in epi.columns}
-        dly = pd.concat(dl, ignore_index=True) if dl else pd.DataFrame(columns=["replication", "reason"])
-        if "reason" in dly:
-            dly["reason"] = [s(x) for x in dly["reason"]]
-        d["delays"] = {c: (list(dly[c]) if c == "reason" else dly[c].to_numpy()) for c in dly.columns}
-        stc = pd.concat(sc, ignore_index=True) if sc else pd.DataFrame(columns=["replication"])
-        d["step_changes"] = {c: stc[c].to_numpy() for c in stc.columns}
-        for k in series:
-            d[k] = np.stack(series[k])
-        d["fingerprints"] = np.asarray(fps, dtype=np.uint64)
-    return Result(d, services, cohorts)
+def open_results(path: Union[str, "os.PathLike[str]"]) -> Result:
+    """Read a results file written by ``careflow run --out`` or :meth:`Result.save` and return the
+    :class:`Result` the run gave: the same summary, values, series, episodes (those the file
+    keeps: replication 0, or every replication when saved with all episodes), delays, step
+    changes, tracks and fingerprints, with the same columns and dtypes. The C++ reader reads it
+    (``careflow animate`` and ``report`` use the same), with the GIL released; raises
+    :class:`ResultsFileError` naming the path for a missing, non-HDF5, sweep or incomplete file."""
+    stored = _core.open_results(os.fspath(path))
+    return Result(stored.data(), stored.services, stored.cohorts)

@@ -1,13 +1,16 @@
 // careflow._core: a thin pybind11 layer over the public C++ headers. Conversion only; the
-// Python façade (careflow/__init__.py) owns the ergonomics. The GIL is released while simulating.
+// Python façade (careflow/__init__.py) owns the ergonomics. The GIL is released while simulating
+// and while a results file is read or written.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "careflow/io/hdf5_reader.hpp"
 #include "careflow/io/hdf5_results.hpp"
 #include "careflow/models/care_model.hpp"
 #include "careflow/models/compare.hpp"
@@ -17,13 +20,23 @@
 
 namespace py = pybind11;
 namespace models = careflow::models;
+namespace io = careflow::io;
 
 namespace {
 
 struct RunHandle {
   models::Scenario scenario;
   models::RunResult result;
+  bool all_episodes = false;  // every replication kept its episodes: save them all
 };
+
+// careflow's HDF5 layer is not thread-safe, and with the GIL released two Python threads could
+// read or save at once: every io call from here holds this lock (taken after releasing the GIL,
+// so that a thread holding it never waits for the GIL).
+std::mutex& hdf5_lock() {
+  static std::mutex m;
+  return m;
+}
 
 template <class T>
 py::array_t<T> array(const std::vector<T>& v) {
@@ -95,20 +108,27 @@ models::ScenarioSource source_of(const std::string& text, const std::string& fil
   return source;
 }
 
-py::dict data_of(const RunHandle& h) {
-  const models::RunResult& r = h.result;
-  py::dict d;
-  std::vector<std::string> fam, name, subj, unit;
-  for (const auto& id : r.metric_ids) {
-    fam.push_back(id.family);
+// The identities of figures as four lists (family, name, subject, unit), from each row's MetricId.
+template <class Rows, class IdOf>
+void add_metric_ids(py::dict& d, const Rows& rows, IdOf id_of) {
+  std::vector<std::string> family, name, subject, unit;
+  for (const auto& row : rows) {
+    const models::MetricId& id = id_of(row);
+    family.push_back(id.family);
     name.push_back(id.name);
-    subj.push_back(id.subject);
+    subject.push_back(id.subject);
     unit.push_back(id.unit);
   }
-  d["family"] = fam;
+  d["family"] = family;
   d["name"] = name;
-  d["subject"] = subj;
+  d["subject"] = subject;
   d["unit"] = unit;
+}
+
+// The metric table: every figure's identity, its value in each replication [metric,
+// replication] and its summary across them; each replication's fingerprint and event count.
+void add_metrics(py::dict& d, const models::RunResult& r) {
+  add_metric_ids(d, r.metric_ids, [](const models::MetricId& id) -> const models::MetricId& { return id; });
   const std::size_t nm = r.metric_ids.size(), nr = r.replications.size();
   py::array_t<double> values({nm, nr});
   auto v = values.mutable_unchecked<2>();
@@ -132,15 +152,27 @@ py::dict data_of(const RunHandle& h) {
   }
   d["fingerprints"] = array(fp);
   d["events"] = array(ev);
+}
 
-  // Records of every replication that kept them, with the replication as a column.
-  d["episodes"] = records_of(r, &models::ReplicationResult::episodes);
-  d["delays"] = records_of(r, &models::ReplicationResult::delays);
-  d["step_changes"] = records_of(r, &models::ReplicationResult::step_changes);
-  d["tracks"] = records_of(r, &models::ReplicationResult::tracks);
+// Each record type under its dataset name (episodes, step_changes, delays, tracks), with the
+// replication as a column.
+void add_records(py::dict& d, const models::RunResult& r) {
+  const auto add = [&]<class R>(std::vector<R> models::ReplicationResult::*member) {
+    d[py::str(std::string(models::RecordTable<R>::name))] = records_of(r, member);
+  };
+  add(&models::ReplicationResult::episodes);
+  add(&models::ReplicationResult::delays);
+  add(&models::ReplicationResult::step_changes);
+  add(&models::ReplicationResult::tracks);
+}
 
-  // Weekly series [replication, week, service]; every replication has the same weeks.
-  const auto& first = r.replications.front().series;
+// The weekly series [replication, week, service] of every column of kSeriesColumns, their
+// units and the weeks' end days; every replication has the weeks of the first (zeros past a
+// shorter one's end).
+void add_series(py::dict& d, const models::RunResult& r) {
+  const std::size_t nr = r.replications.size();
+  const models::Series none;
+  const models::Series& first = nr ? r.replications.front().series : none;
   const std::size_t weeks = first.time_days.size(), ns = first.services;
   d["time_days"] = array(first.time_days);
   py::dict units;
@@ -157,6 +189,15 @@ py::dict data_of(const RunHandle& h) {
     units[py::str(std::string(c.name))] = std::string(c.unit);
   }
   d["series_units"] = units;
+}
+
+// A run's results as the dict the façade's Result wraps: the one conversion, for a run just made
+// and for a results file read back.
+py::dict data_of(const models::RunResult& r) {
+  py::dict d;
+  add_metrics(d, r);
+  add_records(d, r);
+  add_series(d, r);
   d["seconds"] = r.seconds;
   return d;
 }
@@ -167,6 +208,7 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "careflow's compiled core (private; use the `careflow` package)";
 
   static py::exception<models::ScenarioError> scenario_error(m, "ScenarioError", PyExc_ValueError);
+  static py::exception<io::ResultsFileError> results_file_error(m, "ResultsFileError", PyExc_OSError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -177,6 +219,10 @@ PYBIND11_MODULE(_core, m) {
       err.attr("field") = e.where().field;
       err.attr("kind") = std::string(models::name_of(e.problem()));
       PyErr_SetObject(scenario_error.ptr(), err.ptr());
+    } catch (const io::ResultsFileError& e) {
+      py::object err = py::reinterpret_borrow<py::object>(results_file_error.ptr())(e.what());
+      err.attr("path") = e.path();
+      PyErr_SetObject(results_file_error.ptr(), err.ptr());
     }
   });
 
@@ -259,14 +305,59 @@ PYBIND11_MODULE(_core, m) {
   m.def("default_text", [] { return std::string(models::default_scenario_yaml()); }, "The embedded default scenario's YAML");
 
   py::class_<RunHandle, std::shared_ptr<RunHandle>>(m, "Run", "The results of a run (C++ side)")
-      .def("data", &data_of, "Every figure, record and series as numpy arrays")
-      .def("save", [](const RunHandle& h, const std::string& path) { careflow::io::write_results_hdf5(path, h.scenario, h.result); },
-           py::arg("path"), "Write the HDF5 results file (atomically)");
+      .def("data", [](const RunHandle& h) { return data_of(h.result); },
+           "Every figure, record and series as numpy arrays")
+      .def(
+          "save",
+          [](const RunHandle& h, const std::string& path) {
+            io::WriteOptions opt;
+            opt.episodes_all_replications = h.all_episodes;
+            py::gil_scoped_release release;
+            const std::lock_guard lock(hdf5_lock());
+            io::write_results_hdf5(path, h.scenario, h.result, opt);
+          },
+          py::arg("path"), "Write the HDF5 results file (atomically; the GIL is released)");
+
+  py::class_<io::StoredRun, std::shared_ptr<io::StoredRun>>(m, "StoredRun", "A run's results file read back (C++ side)")
+      .def_readonly("path", &io::StoredRun::path)
+      .def_readonly("scenario_name", &io::StoredRun::scenario_name)
+      .def_readonly("source_file", &io::StoredRun::source_file)
+      .def_readonly("scenario_text", &io::StoredRun::scenario_text)
+      .def_readonly("seed", &io::StoredRun::seed)
+      .def_readonly("horizon_days", &io::StoredRun::horizon_days)
+      .def_readonly("warmup_days", &io::StoredRun::warmup_days)
+      .def_property_readonly("services", [](const io::StoredRun& s) {
+        std::vector<std::string> v;
+        for (const auto& x : s.services) v.push_back(x.name);
+        return v;
+      })
+      .def_readonly("agencies", &io::StoredRun::agencies)
+      .def_readonly("cohorts", &io::StoredRun::cohorts)
+      .def("data", [](const io::StoredRun& s) { return data_of(s.result); },
+           "Every figure, record and series as numpy arrays, as Run.data gives them");
+
+  m.def(
+      "open_results",
+      [](const std::string& path) {
+        io::ReadOptions opt;
+        opt.records_of_every_replication = true;  // what a run holds: records of every replication that kept them
+        auto stored = std::make_shared<io::StoredRun>();
+        {
+          py::gil_scoped_release release;
+          const std::lock_guard lock(hdf5_lock());
+          *stored = io::read_results_hdf5(path, opt);
+        }
+        return stored;
+      },
+      py::arg("path"),
+      "Read a run's results file (io/hdf5_reader.hpp; the GIL is released); raises ResultsFileError (an OSError) "
+      "naming the path for a missing, non-HDF5, sweep or incomplete file");
 
   m.def(
       "run",
       [](const models::Scenario& s, std::uint64_t replications, std::uint64_t seed, double years, unsigned threads, bool all) {
         auto h = std::make_shared<RunHandle>();
+        h->all_episodes = all;
         const auto opt = options(replications, seed, years, threads, all);
         {
           py::gil_scoped_release release;
@@ -294,22 +385,14 @@ PYBIND11_MODULE(_core, m) {
         for (const auto& sc : c.against_base) {
           py::dict d;
           d["scenario"] = sc.name;
-          std::vector<std::string> fam, name, subj, unit;
+          add_metric_ids(d, sc.rows, [](const auto& row) -> const models::MetricId& { return row.id; });
           std::vector<double> base, value, diff, half;
           for (const auto& row : sc.rows) {
-            fam.push_back(row.id.family);
-            name.push_back(row.id.name);
-            subj.push_back(row.id.subject);
-            unit.push_back(row.id.unit);
             base.push_back(row.base.n ? row.base.mean : std::nan(""));
             value.push_back(row.other.n ? row.other.mean : std::nan(""));
             diff.push_back(row.diff.n ? row.diff.mean : std::nan(""));
             half.push_back(row.diff.half_width);
           }
-          d["family"] = fam;
-          d["name"] = name;
-          d["subject"] = subj;
-          d["unit"] = unit;
           d["base"] = array(base);
           d["value"] = array(value);
           d["difference"] = array(diff);

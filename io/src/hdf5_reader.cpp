@@ -24,20 +24,20 @@ class Reader {
   StoredRun read(const ReadOptions& opt) {
     namespace fs = std::filesystem;
     std::error_code ec;
-    if (!fs::exists(path_, ec)) throw ResultsFileError(path_ + ": no such results file");
-    if (fs::is_directory(path_, ec)) throw ResultsFileError(path_ + ": is a directory, not a results file");
+    if (!fs::exists(path_, ec)) throw ResultsFileError(path_, "no such results file");
+    if (fs::is_directory(path_, ec)) throw ResultsFileError(path_, "is a directory, not a results file");
     if (H5Fis_hdf5(path_.c_str()) <= 0)
-      throw ResultsFileError(path_ + ": not an HDF5 file (expected the results of `careflow run --out`)");
+      throw ResultsFileError(path_, "not an HDF5 file (expected the results of `careflow run --out`)");
     try {
       h5::File file(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "H5Fopen");
       return read_file(file, opt);
     } catch (const h5::Error& e) {  // a failed HDF5 call: name the file
-      throw ResultsFileError(path_ + ": " + e.what());
+      throw ResultsFileError(path_, e.what());
     }
   }
 
  private:
-  [[noreturn]] void bad(const std::string& what) const { throw ResultsFileError(path_ + ": " + what); }
+  [[noreturn]] void bad(const std::string& what) const { throw ResultsFileError(path_, what); }
 
   h5::Dataset open_dataset(hid_t loc, const std::string& name) {
     if (!h5::exists(loc, name.c_str())) bad("no dataset '" + name + "' (not a careflow run file, or a damaged one)");
@@ -179,7 +179,8 @@ class Reader {
   }
 
   StoredRun read_file(hid_t file, const ReadOptions& opt) {
-    if (string_attribute(file, "kind") == "sweep") bad("is a sweep file; animate and report read the file of one run (`careflow run --out`)");
+    if (string_attribute(file, "kind") == "sweep")
+      bad("is a sweep file (`careflow sweep --out`); expected the file of one run (`careflow run --out`)");
     if (string_attribute(file, "generator") != "careflow") bad("not a careflow results file (no generator = careflow attribute)");
     const int version = attribute<int>(file, "format_version");
     if (version != 1) bad("results format version " + std::to_string(version) + " is not supported (this careflow reads version 1)");
@@ -191,6 +192,7 @@ class Reader {
     run.seed = attribute<std::uint64_t>(file, "seed");
     run.horizon_days = attribute<double>(file, "horizon_days");
     run.warmup_days = attribute<double>(file, "warmup_days");
+    run.result.seconds = attribute<double>(file, "run_seconds");
     const auto replications = attribute<std::uint64_t>(file, "replications");
     read_scenario(file, run);
     models::RunResult& r = run.result;
@@ -208,7 +210,7 @@ class Reader {
       for (const auto& m : r.summary) rep.metric_values.push_back(m.values[k]);
       const std::string at = "replications/" + names[k] + "/";
       if (opt.series) read_series(g, at, run.services.size(), rep.series);
-      if (opt.records && k == 0) {
+      if (opt.records && (k == 0 || opt.records_of_every_replication)) {
         read_record_table(g, at, true, rep.tracks);
         read_record_table(g, at, true, rep.step_changes);
         read_record_table(g, at, true, rep.delays);

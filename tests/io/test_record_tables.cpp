@@ -87,3 +87,38 @@ TEST_CASE("every stored column of every record table reads back as written", "[i
   CHECK(bare.result.replications[0].episodes.empty());
   CHECK(bare.result.replications[0].delays.empty());
 }
+
+TEST_CASE("records of every replication are read when asked, and a bad file names its path", "[io][records]") {
+  TempDir dir("careflow-records");
+  cm::RunResult r;
+  r.replications.resize(2);
+  r.replications[0].step_changes = {{9, 20.5, -1, 0, 1}};
+  r.replications[1].replication = 1;
+  r.replications[1].step_changes = {{10, 30.0, 0, -1, -1}, {11, 31.0, -1, 0, 1}};
+  r.replications[1].delays = {{12, 0, -1, "assessment", 3.0, 4.0}};
+  r.replications[1].episodes = {{12, 0, 0, 1.0, 2.0, 3.0, 10.0, cm::kOutcomeExit, 0, 1, 1}};
+  r.seconds = 2.5;
+  const std::string path = (dir.path / "every.h5").string();
+  careflow::io::write_results_hdf5(path, one_service(), r);  // episodes of replication 0 only
+
+  const careflow::io::StoredRun first = careflow::io::read_results_hdf5(path);
+  CHECK(first.result.replications[1].step_changes.empty());  // by default, records of replication 0 only
+  CHECK(first.result.seconds == 2.5);
+
+  careflow::io::ReadOptions every;
+  every.records_of_every_replication = true;
+  const careflow::io::StoredRun all = careflow::io::read_results_hdf5(path, every);
+  check_same(r.replications[0].step_changes, all.result.replications[0].step_changes);
+  check_same(r.replications[1].step_changes, all.result.replications[1].step_changes);
+  check_same(r.replications[1].delays, all.result.replications[1].delays);
+  CHECK(all.result.replications[1].episodes.empty());  // not in the file: none, and no error
+
+  const std::string missing = (dir.path / "missing.h5").string();
+  try {
+    careflow::io::read_results_hdf5(missing);
+    FAIL("a missing file was read");
+  } catch (const careflow::io::ResultsFileError& e) {
+    CHECK(e.path() == missing);
+    CHECK(std::string(e.what()) == missing + ": no such results file");
+  }
+}
