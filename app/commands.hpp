@@ -3,15 +3,19 @@
 // into the exit status with exit_status(); the commands live in commands/.
 #pragma once
 
+#include <fmt/core.h>
+
 #include <cstdint>
 #include <exception>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "careflow/models/care_model.hpp"
 #include "careflow/models/compare.hpp"
+#include "careflow/support/diagnostics.hpp"
 #include "careflow/viz/pages.hpp"
 
 namespace careflow::app {
@@ -28,6 +32,16 @@ struct BadInput : std::runtime_error {
 /// "careflow: run failed: MESSAGE". `where` (e.g. "rank 1 of 2: ") goes before MESSAGE.
 /// Defined in main.cpp.
 int exit_status(std::exception_ptr error, std::string_view where = {});
+
+/// A message on standard error (an error, a warning, progress), formatted; dropped when standard
+/// error cannot be written (support::diagnostic), so that it never changes the outcome.
+template <class... T>
+void diagnose(fmt::format_string<T...> format, T&&... args) noexcept {
+  try {
+    support::diagnostic(fmt::format(format, std::forward<T>(args)...));
+  } catch (...) {  // out of memory for the message: it is dropped too
+  }
+}
 
 /// `careflow run`: one scenario, its summary (or --json), results file and tables.
 struct RunArgs {
@@ -101,6 +115,7 @@ struct PresentArgs {
   std::string start_date;
   std::vector<std::string> targets;  // NAME=VALUE
   bool stress = false;               // report: the STRESS-DES study description instead of the HTML report
+  bool allow_incomparable = false;   // --compare runs of another horizon, warm-up or replication count
 };
 int animate(const PresentArgs& a);
 int report(const PresentArgs& a);

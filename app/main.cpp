@@ -4,15 +4,21 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include <charconv>
+#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <exception>
+#include <iostream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "careflow/models/scenario.hpp"
 #include "careflow/support/atomic_file.hpp"
+#include "careflow/support/diagnostics.hpp"
 #include "careflow/viz/pages.hpp"
 #include "commands.hpp"
 #ifdef CAREFLOW_WITH_MPI
@@ -24,7 +30,7 @@ namespace careflow::app {
 int exit_status(std::exception_ptr error, std::string_view where) {
   if (!error) return 0;
   const auto say = [&](std::string_view outcome, const char* message) {
-    fmt::print(stderr, "careflow: {}: {}{}\n", outcome, where, message);
+    diagnose("careflow: {}: {}{}\n", outcome, where, message);
   };
   try {
     std::rethrow_exception(error);
@@ -56,23 +62,67 @@ namespace {
 namespace app = careflow::app;
 namespace models = careflow::models;
 
+// Numbers on the command line mean what they say. CLI11 alone reads a count or seed with
+// strtoull: "-5" becomes 2^64-5, 2^64 is clamped to 2^64-1 and "010" is octal 8; and NaN passes
+// every range check. These run on the text before it is converted (whole_number as a transform,
+// handing CLI11 the number's plain decimal form): a whole number is decimal digits within its
+// range, a real number a finite decimal within its range; any other text is refused, naming the
+// flag (CLI11 prefixes it), with exit status 2.
+std::string_view unsigned_digits(std::string_view text) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  return text;
+}
+
+CLI::Validator whole_number(std::uint64_t lo, std::uint64_t hi) {
+  const std::string range = fmt::format("a whole number from {} to {}", lo, hi);
+  return CLI::Validator(
+      [lo, hi, range](std::string& text) -> std::string {
+        const std::string_view digits = unsigned_digits(text);
+        std::uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+        const bool whole = !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
+        if (!whole || end != digits.data() + digits.size()) return "expected " + range + ", found '" + text + "'";
+        if (ec == std::errc::result_out_of_range || v < lo || v > hi) return text + " is out of range: expected " + range;
+        text = std::to_string(v);  // what CLI11 converts: "010" is ten, not octal eight
+        return "";
+      },
+      fmt::format("INT in [{} - {}]", lo, hi));
+}
+
+CLI::Validator real_number(double lo, double hi) {
+  const std::string range = fmt::format("a number from {:g} to {:g}", lo, hi);
+  return CLI::Validator(
+      [lo, hi, range](std::string& text) -> std::string {
+        const std::string_view digits = unsigned_digits(text);
+        double v = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+        const bool decimal = !digits.empty() && digits.find_first_not_of("0123456789.eE+-") == std::string_view::npos;
+        if (!decimal || ec != std::errc() || end != digits.data() + digits.size() || !std::isfinite(v))
+          return "expected " + range + ", found '" + text + "'";
+        if (v < lo || v > hi) return text + " is out of range: expected " + range;
+        return "";
+      },
+      fmt::format("NUMBER in [{:g} - {:g}]", lo, hi));
+}
+
 // The options every simulating command shares; `min_replications` is 2 where intervals are the point.
 void add_run_options(CLI::App* cmd, models::CareRunOptions& o, const std::string& replications_help,
                      std::uint64_t min_replications = 1) {
   cmd->add_option("--replications,-r", o.replications, replications_help)
-      ->check(CLI::Range(min_replications, std::uint64_t{100000}));
+      ->transform(whole_number(min_replications, 100000));
   cmd->add_option("--seed,-s", o.seed, "Base random seed (default: the scenario's)")
-      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{UINT64_MAX}));
+      ->transform(whole_number(1, UINT64_MAX));
   cmd->add_option("--years,-y", o.horizon_years, "Simulated horizon in years, warm-up included (default: the scenario's)")
-      ->check(CLI::Range(0.01, 200.0));
-  cmd->add_option("--threads,-j", o.threads, "Threads (default: all cores); results do not depend on it");
+      ->check(real_number(0.01, 200.0));
+  cmd->add_option("--threads,-j", o.threads, "Threads (default: all cores); results do not depend on it")
+      ->transform(whole_number(0, 4096));
   cmd->add_option("--site-threads", o.site_threads,
                   "A scenario with several sites (region:): threads for each replication, on the parallel executor "
                   "(default 1); results do not depend on it")
-      ->check(CLI::Range(1u, 1024u));
+      ->transform(whole_number(1, 1024));
   cmd->add_option("--scale", o.scale,
                   "Multiply every population, place, budget and cost by this factor (e.g. 10 for a national-size run)")
-      ->check(CLI::Range(1e-6, 1e6));
+      ->check(real_number(1e-6, 1e6));
 }
 
 }  // namespace
@@ -87,6 +137,7 @@ extern "C" void on_terminating_signal(int sig) {
 }
 
 int main(int argc, char** argv) {
+  careflow::support::open_standard_streams();  // before anything opens a file
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_terminating_signal);
   CLI::App cli{"careflow — discrete-event simulation of health and social care flows.\n"
                "Exit status: 0 success, 1 run failure, 2 bad input."};
@@ -106,7 +157,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--json", ra.json, "Print the summary as JSON instead of tables");
   run_cmd->add_option("--track", ra.tracked_people,
                       "People whose moves are recorded for `careflow animate` (default: the scenario's run.tracked_people)")
-      ->check(CLI::Range(std::int64_t{0}, std::int64_t{10000000}));
+      ->transform(whole_number(0, 10000000));
   run_cmd->add_flag("--quiet,-q", ra.quiet, "Print nothing on success");
 
   run_cmd->add_option("--set", ra.sets,
@@ -117,7 +168,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--use-advice", ra.use_advice, "Advise, then run again with the advised warm-up and replications");
   run_cmd->add_option("--metric", ra.advice_metric, "Output the replications are sized for (family/name[/subject])")->capture_default_str();
   run_cmd->add_option("--precision", ra.precision, "Wanted 95% half-width as a share of the mean (0.01 = ±1%)")->capture_default_str()
-      ->check(CLI::Range(1e-6, 10.0));
+      ->check(real_number(1e-6, 10.0));
 
   app::CompareArgs ca;
   CLI::App* compare_cmd = cli.add_subcommand("compare", "Compare scenarios with the first, with paired confidence intervals");
@@ -162,9 +213,11 @@ int main(int argc, char** argv) {
   animate_cmd->add_option("--video", aa.videos, "Also render a video for slides: FILE.mp4 or FILE.gif (repeatable; needs chromium and ffmpeg)")
       ->allow_extra_args(false);  // one file per --video, so a positional after it stays positional
   animate_cmd->add_option("--video-seconds", aa.video.seconds, "Length of the video, covering the whole reported period")
-      ->capture_default_str()->check(CLI::Range(0.2, 600.0));
-  animate_cmd->add_option("--fps", aa.video.fps, "Video frames per second")->capture_default_str()->check(CLI::Range(1, 60));
+      ->capture_default_str()->check(real_number(0.2, 600.0));
+  animate_cmd->add_option("--fps", aa.video.fps, "Video frames per second")->capture_default_str()->transform(whole_number(1, 60));
   animate_cmd->add_option("--start-date", aa.start_date, "Calendar date the reported period starts (YYYY-MM-DD), to show dates");
+  animate_cmd->add_flag("--allow-incomparable", aa.allow_incomparable,
+                        "Show a --compare run of another horizon or warm-up beside the first (refused otherwise)");
 
   app::PresentArgs pa;
   CLI::App* report_cmd = cli.add_subcommand("report", "Write a self-contained HTML report with charts of a run, or of two runs compared");
@@ -174,6 +227,8 @@ int main(int argc, char** argv) {
   report_cmd->add_flag("--stress", pa.stress, "Write the STRESS-DES description of the simulation study (Markdown) instead of the HTML report");
   report_cmd->add_option("--target", pa.targets, "Target for an indicator, NAME=VALUE[:higher|lower] (repeatable; defaults: England reference values)")
       ->allow_extra_args(false);
+  report_cmd->add_flag("--allow-incomparable", pa.allow_incomparable,
+                       "Compare with a --compare run of another horizon, warm-up or number of replications (refused otherwise)");
 
   // A command line CLI11 refuses: it prints why (or the help), and it is bad input (2) unless the
   // help was asked for (0).
@@ -183,7 +238,9 @@ int main(int argc, char** argv) {
 #ifdef CAREFLOW_WITH_MPI
     if (app::launch_rank() != 0) return e.get_exit_code() == 0 ? 0 : 2;  // rank 0 alone prints it
 #endif
-    const int rc = cli.exit(e);
+    std::ostringstream err;  // the help goes to stdout; a refusal to stderr, if it can be written
+    const int rc = cli.exit(e, std::cout, err);
+    careflow::support::diagnostic(err.str());
     return rc == 0 ? 0 : 2;
   }
   const auto dispatch = [&]() -> int {

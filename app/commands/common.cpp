@@ -47,21 +47,26 @@ models::Scenario load(const std::string& path, const std::vector<std::string>& t
   return s;
 }
 
-void check_output(const std::string& path) {
+void add_table_outputs(support::OutputPlan& plan, const std::string& xlsx, const std::string& csv_dir) {
+  if (!xlsx.empty()) {
+    if (std::filesystem::path(xlsx).extension() != ".xlsx") throw BadInput("--xlsx " + xlsx + ": give a file ending in .xlsx");
+    plan.file("--xlsx", xlsx);
+  }
+  if (!csv_dir.empty()) plan.folder("--csv", csv_dir, ".csv");
+}
+
+void check_paths(const support::OutputPlan& plan) {
   try {
-    support::check_output_path(path);
-  } catch (const std::exception& e) {
+    plan.check();
+  } catch (const support::OutputError& e) {
     throw BadInput(e.what());
   }
 }
 
-void check_table_outputs(const std::string& xlsx, const std::string& csv_dir) {
-  if (!xlsx.empty()) {
-    if (std::filesystem::path(xlsx).extension() != ".xlsx") throw BadInput("--xlsx " + xlsx + ": give a file ending in .xlsx");
-    check_output(xlsx);
-  }
-  if (!csv_dir.empty() && std::filesystem::exists(csv_dir) && !std::filesystem::is_directory(csv_dir))
-    throw BadInput("--csv " + csv_dir + ": exists and is not a folder");
+void check_paths(support::OutputPlan plan, const models::Scenario& loaded) {
+  if (loaded.base_files.empty()) return;
+  for (const std::string& base : loaded.base_files) plan.input("the scenario's base (extend)", base);
+  check_paths(plan);
 }
 
 // The estimate is models::estimate_run's, per replication running at once: refused here instead
@@ -94,7 +99,7 @@ void print_warnings(const std::vector<models::Warning>& warnings) {
     std::string where = w.where.file;
     if (w.where.line > 0) where.append(":").append(std::to_string(w.where.line));
     if (!w.where.field.empty()) where.append(": ").append(w.where.field);
-    fmt::print(stderr, "careflow: warning: {}{}{}\n", where, where.empty() ? "" : ": ", w.message);
+    diagnose("careflow: warning: {}{}{}\n", where, where.empty() ? "" : ": ", w.message);
   }
 }
 

@@ -8,6 +8,7 @@
 #include "careflow/models/care_model.hpp"
 #include "careflow/models/scenario.hpp"
 #include "careflow/sheets/results_tables.hpp"
+#include "careflow/support/output_plan.hpp"
 
 namespace careflow::app {
 
@@ -17,10 +18,14 @@ namespace careflow::app {
 models::Scenario load(const std::string& path, const std::vector<std::string>& transforms = {},
                       const std::vector<std::string>& sets = {});
 
-/// Throws BadInput when `path` could not be written (support::check_output_path's reasons).
-void check_output(const std::string& path);
-/// Fails before simulating when a results workbook or CSV folder could not be written.
-void check_table_outputs(const std::string& xlsx, const std::string& csv_dir);
+/// Adds a results workbook (--xlsx, which must end in .xlsx) and a CSV folder (--csv) to the
+/// command's paths, where given.
+void add_table_outputs(support::OutputPlan& plan, const std::string& xlsx, const std::string& csv_dir);
+/// Checks a command's inputs and outputs together (support::OutputPlan) before it does any
+/// work: BadInput saying which path, and why, otherwise.
+void check_paths(const support::OutputPlan& plan);
+/// check_paths with the files the scenario's `extend:` read added as inputs, once it is loaded.
+void check_paths(support::OutputPlan plan, const models::Scenario& loaded);
 /// Refuses (BadInput), before simulating, a run that would not fit in this machine's memory.
 void check_memory(const models::Scenario& s, const models::CareRunOptions& opt, bool all_episodes);
 

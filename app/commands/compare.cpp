@@ -95,10 +95,15 @@ void print_comparison_json(const models::Comparison& c) {
 }  // namespace
 
 int compare(const CompareArgs& a) {
-  check_table_outputs(a.xlsx, a.csv_dir);
+  support::OutputPlan paths;
+  for (const std::string& path : a.scenarios)
+    if (path != "default") paths.input("the scenario", path);
+  add_table_outputs(paths, a.xlsx, a.csv_dir);
+  check_paths(paths);
   std::vector<models::Scenario> scenarios;
   for (const std::string& path : a.scenarios) {
     scenarios.push_back(load(path == "default" ? "" : path));
+    check_paths(paths, scenarios.back());
     const models::Scenario sized = models::apply_options(scenarios.back(), a.options.run);
     print_warnings(models::validate_scenario(sized));
     check_memory(sized, a.options.run, false);

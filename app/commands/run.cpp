@@ -122,9 +122,13 @@ std::pair<models::Scenario, models::CareRunOptions> run_setup(const RunArgs& a) 
 using Simulate = std::function<models::RunResult(const models::Scenario&, const models::CareRunOptions&)>;
 
 int run_here(const RunArgs& a, const Simulate& simulate) {
-  check_table_outputs(a.xlsx, a.csv_dir);
-  if (!a.out.empty()) check_output(a.out);  // fail before simulating, not after
+  support::OutputPlan paths;  // checked before loading or simulating anything
+  paths.input("the scenario", a.scenario);
+  if (!a.out.empty()) paths.file("--out", a.out);
+  add_table_outputs(paths, a.xlsx, a.csv_dir);
+  check_paths(paths);
   auto [s, opt] = run_setup(a);
+  check_paths(paths, s);
   print_warnings(models::validate_scenario(s));
   check_memory(s, opt, a.all_episodes);
   models::RunResult result = simulate(s, opt);

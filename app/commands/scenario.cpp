@@ -84,8 +84,12 @@ int workbook(const WorkbookArgs& a) {
   const std::string ext = std::filesystem::path(a.out).extension().string();
   if (ext != ".xlsx" && ext != ".yaml" && ext != ".yml")
     throw BadInput("--out " + a.out + ": give a file ending in .xlsx (or .yaml to convert a workbook back)");
-  check_output(a.out);
+  support::OutputPlan paths;
+  paths.input("the scenario", a.scenario);
+  paths.file("--out", a.out);
+  check_paths(paths);
   const models::Scenario s = load(a.scenario);
+  check_paths(paths, s);
   if (ext == ".xlsx") {
     sheets::write_scenario_workbook(s, a.out);
     fmt::print("Scenario workbook written to {} ('{}': {} services, {} cohorts, {} agencies)\n", a.out, s.name, s.services.size(),

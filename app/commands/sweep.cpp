@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "careflow/io/hdf5_results.hpp"
+#include "careflow/models/scenario_loader.hpp"
 #include "careflow/models/sweep.hpp"
 #include "careflow/sheets/results_tables.hpp"
 #include "careflow/sheets/xlsx.hpp"
@@ -26,7 +27,8 @@
 namespace careflow::app {
 namespace {
 
-// A progress bar with ETA on a terminal; plain lines (every 10%) otherwise.
+// A progress bar with ETA on a terminal; plain lines (every 10%) otherwise. Through diagnose():
+// a standard error that cannot be written (a log on a full disk) silences it, never the sweep.
 class ProgressBar {
  public:
   ProgressBar() : tty_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
@@ -34,7 +36,7 @@ class ProgressBar {
     if (first_) {
       first_ = false;
       resumed_ = done;
-      if (done > 0) fmt::print(stderr, "careflow: resuming: {} of {} replications already done\n", done, total);
+      if (done > 0) diagnose("careflow: resuming: {} of {} replications already done\n", done, total);
     }
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const std::size_t fresh = done - resumed_;
@@ -42,12 +44,12 @@ class ProgressBar {
     const int pct = total ? static_cast<int>(100 * done / total) : 100;
     if (tty_) {
       const int width = 30, filled = width * pct / 100;
-      fmt::print(stderr, "\r[{}{}] {}/{} replications, {}%, ETA {}   ", std::string(static_cast<std::size_t>(filled), '#'),
+      diagnose("\r[{}{}] {}/{} replications, {}%, ETA {}   ", std::string(static_cast<std::size_t>(filled), '#'),
                  std::string(static_cast<std::size_t>(width - filled), '.'), done, total, pct, duration(eta));
-      if (done == total) fmt::print(stderr, "\n");
+      if (done == total) diagnose("\n");
     } else if (pct / 10 != last_decile_ || done == total) {
       last_decile_ = pct / 10;
-      fmt::print(stderr, "careflow: {}/{} replications ({}%), ETA {}\n", done, total, pct, duration(eta));
+      diagnose("careflow: {}/{} replications ({}%), ETA {}\n", done, total, pct, duration(eta));
     }
   }
 
@@ -97,10 +99,19 @@ models::SweepSpec sweep_spec(const SweepArgs& a) {
   return spec;
 }
 
-// The outputs can be written, and no journal is in the way (BadInput otherwise).
-void check_sweep_outputs(const SweepArgs& a) {
-  check_output(a.out);
-  check_table_outputs(a.xlsx, a.csv_dir);
+// The outputs can be written, none is an input, and no journal is in the way (BadInput otherwise).
+void check_sweep_outputs(const SweepArgs& a, const models::SweepSpec& spec) {
+  support::OutputPlan paths;
+  paths.input("the sweep file", a.file);
+  paths.input("the scenario", spec.base_file);
+  paths.file("--out", a.out);
+  paths.workspace("the sweep journal", a.out + ".journal");
+  add_table_outputs(paths, a.xlsx, a.csv_dir);
+  check_paths(paths);
+  try {  // the files the scenario extends are inputs too; a scenario that does not load is the plan's to report
+    check_paths(paths, models::load_scenario(spec.base_file));
+  } catch (const models::ScenarioError&) {
+  }
   const std::string journal = a.out + ".journal";
   if (std::filesystem::exists(journal) && !a.resume)
     throw BadInput("an interrupted sweep left " + journal + ": run again with --resume to continue it, or remove it");
@@ -112,6 +123,9 @@ int finish_sweep(const SweepArgs& a, const models::SweepPlan& plan, const models
   ProgressBar bar;
   const models::SweepResult r =
       models::run_sweep(plan, a.options, journal, [&](std::size_t d, std::size_t t) { bar(d, t); }, executor);
+  if (r.journal_damaged > 0)
+    diagnose("careflow: {} journal record(s) in {} were damaged (checksum, cut short or another task's) and were computed again\n",
+             r.journal_damaged, journal);
   io::write_sweep_hdf5(a.out, r);
   std::filesystem::remove_all(journal);
 
@@ -138,7 +152,7 @@ int finish_sweep(const SweepArgs& a, const models::SweepPlan& plan, const models
 
 int sweep_here(const SweepArgs& a) {
   const models::SweepSpec spec = sweep_spec(a);
-  check_sweep_outputs(a);
+  check_sweep_outputs(a, spec);
   return finish_sweep(a, models::plan_sweep(spec, a.options), {});
 }
 
@@ -153,7 +167,7 @@ int sweep_mpi(const SweepArgs& a) {
     models::SweepPlan plan;
     try {
       const models::SweepSpec spec = sweep_spec(a);
-      check_sweep_outputs(a);
+      check_sweep_outputs(a, spec);
       plan = models::plan_sweep(spec, a.options);
     } catch (...) {
       const int status = exit_status(std::current_exception());

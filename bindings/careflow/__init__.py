@@ -13,13 +13,15 @@ replications in parallel, with the GIL released.
 >>> c.table
 
 Errors in scenarios raise :class:`ScenarioError` with ``file``, ``line`` and ``field``; a results
-file that cannot be read raises :class:`ResultsFileError` with its ``path``.
+file that cannot be read raises :class:`ResultsFileError` with its ``path``. Ctrl-C stops a
+:func:`run`, :func:`compare` or :func:`sweep` within a simulated week and raises
+``KeyboardInterrupt``; nothing of the interrupted call is kept or written.
 """
 from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
 import numpy as np
 import pandas as pd
@@ -239,13 +241,24 @@ class Result:
         self._handle.save(os.fspath(path))
 
 
+_Progress = Callable[[int, int], Any]
+
+
 def run(scenario: Scenario, replications: Optional[int] = None, seed: Optional[int] = None,
-        years: Optional[float] = None, threads: Optional[int] = None, all_episodes: bool = False) -> Result:
+        years: Optional[float] = None, threads: Optional[int] = None, all_episodes: bool = False,
+        progress: Optional[_Progress] = None) -> Result:
     """Run a scenario and return its :class:`Result`. ``None`` keeps the scenario's own setting;
     ``years`` is the horizon with the warm-up; ``threads`` 0/None uses every core (results do not
-    depend on it); ``all_episodes`` keeps the episodes of every replication, not only replication 0."""
+    depend on it); ``all_episodes`` keeps the episodes of every replication, not only replication 0.
+
+    The simulation runs with the GIL released while this thread keeps running Python's signal
+    handlers (every 50 ms): Ctrl-C (or any handler that raises) stops the run within a simulated
+    week and raises that exception (``KeyboardInterrupt``); the module stays usable. ``progress``,
+    if given, is called on this thread as ``progress(done, total)`` (replications finished, of
+    ``total``) once the run is under way and whenever ``done`` changes; an exception it raises
+    stops the run the same way."""
     o = _options(replications, seed, years, threads)
-    h = _core.run(scenario._core, o["replications"], o["seed"], o["years"], o["threads"], all_episodes)
+    h = _core.run(scenario._core, o["replications"], o["seed"], o["years"], o["threads"], all_episodes, progress)
     return Result(h.data(), scenario.services, scenario.cohorts, h)
 
 
@@ -275,12 +288,14 @@ class Comparison:
 
 
 def compare(scenarios: Sequence[Scenario], replications: Optional[int] = None, seed: Optional[int] = None,
-            years: Optional[float] = None, threads: Optional[int] = None, independent: bool = False) -> Comparison:
+            years: Optional[float] = None, threads: Optional[int] = None, independent: bool = False,
+            progress: Optional[_Progress] = None) -> Comparison:
     """Compare scenarios with the first, paired by replication (common random numbers);
-    ``independent=True`` gives each its own random numbers (to see what pairing buys)."""
+    ``independent=True`` gives each its own random numbers (to see what pairing buys). Ctrl-C and
+    ``progress`` (replications of every scenario) as in :func:`run`."""
     o = _options(replications, seed, years, threads)
     names, rows = _core.compare([s._core for s in scenarios], o["replications"], o["seed"], o["years"], o["threads"],
-                                independent)
+                                independent, progress)
     return Comparison(list(names), list(rows))
 
 
@@ -312,22 +327,26 @@ class SweepResult:
 
 def sweep(scenario: Scenario, parameters: Dict[str, Iterable[Any]], grid: bool = True,
           replications: Optional[int] = None, seed: Optional[int] = None, years: Optional[float] = None,
-          threads: Optional[int] = None) -> SweepResult:
+          threads: Optional[int] = None, progress: Optional[_Progress] = None) -> SweepResult:
     """Run ``scenario`` at every combination (``grid``) or at the i-th values together (list) of
     ``parameters`` — ``{path: [values]}`` with paths as in ``with_changes``. Every point uses the
-    same seed and replications (common random numbers across points)."""
+    same seed and replications (common random numbers across points). Ctrl-C and ``progress``
+    (replications of every point) as in :func:`run`; an interrupted sweep returns nothing."""
     keys = list(parameters)
     values = [list(parameters[k]) for k in keys]
     plan = _core.plan_sweep(scenario._source, scenario._file, scenario._base_dir, scenario._changes,
                             [(k, [_yaml_value(v) for v in vs]) for k, vs in zip(keys, values)], grid)
     combos = [tuple(values[k][i] for k, i in enumerate(index)) for index, _ in plan]
     points = pd.DataFrame(combos, columns=keys)
+    each = [int(replications or 0) or core.replications for _, core in plan]
     results = []
-    for index, core in plan:
+    for n, (index, core) in enumerate(plan):
         point = Scenario(scenario._source, scenario._file, scenario._base_dir,
                          scenario._changes + [(k, _yaml_value(values[j][i])) for j, (k, i) in enumerate(zip(keys, index))],
                          _core_scenario=core)
-        results.append(run(point, replications, seed, years, threads))
+        before = sum(each[:n])
+        step = None if progress is None else (lambda done, _, before=before: progress(before + done, sum(each)))
+        results.append(run(point, replications, seed, years, threads, progress=step))
     return SweepResult(points, results)
 
 

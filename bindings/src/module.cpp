@@ -1,13 +1,17 @@
 // careflow._core: a thin pybind11 layer over the public C++ headers. Conversion only; the
 // Python façade (careflow/__init__.py) owns the ergonomics. The GIL is released while simulating
-// and while a results file is read or written.
+// and while a results file is read or written; a simulation can be interrupted (Ctrl-C).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <chrono>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "careflow/io/hdf5_reader.hpp"
@@ -36,6 +40,49 @@ struct RunHandle {
 std::mutex& hdf5_lock() {
   static std::mutex m;
   return m;
+}
+
+// How often a caller waiting for a simulation runs Python's signal handlers and reports progress.
+constexpr std::chrono::milliseconds kPoll{50};
+
+// Runs `work` (a simulation given `control`) on a thread of its own while the calling thread waits
+// with the GIL released, waking every kPoll to run Python's signal handlers (PyErr_CheckSignals;
+// only the main thread runs them, elsewhere it does nothing) and to call `progress(done, total)`
+// when the count of finished replications has changed. If a handler raises (Ctrl-C:
+// KeyboardInterrupt) or `progress` does, the run is told to stop, its thread is joined, and that
+// exception propagates: nothing of the run is kept. Otherwise the work's result, or its
+// exception, is the call's.
+template <class Work>
+auto interruptible(models::RunControl& control, std::uint64_t total, const py::object& progress, Work&& work) {
+  std::packaged_task<decltype(work())()> task(std::forward<Work>(work));
+  auto done = task.get_future();
+  std::thread worker(std::move(task));
+  try {
+    std::uint64_t reported = 0;
+    bool first = true;
+    for (;;) {
+      bool finished = false;
+      {
+        py::gil_scoped_release release;
+        finished = done.wait_for(kPoll) == std::future_status::ready;
+      }
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      const std::uint64_t n = control.replications_done.load(std::memory_order_relaxed);
+      if (!progress.is_none() && (first || n != reported)) progress(n, total);
+      first = false;
+      reported = n;
+      if (finished) break;
+    }
+  } catch (...) {
+    control.stop.store(true, std::memory_order_relaxed);
+    {
+      py::gil_scoped_release release;
+      worker.join();
+    }
+    throw;
+  }
+  worker.join();  // already finished
+  return done.get();
 }
 
 template <class T>
@@ -355,32 +402,38 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "run",
-      [](const models::Scenario& s, std::uint64_t replications, std::uint64_t seed, double years, unsigned threads, bool all) {
+      [](const models::Scenario& s, std::uint64_t replications, std::uint64_t seed, double years, unsigned threads, bool all,
+         const py::object& progress) {
         auto h = std::make_shared<RunHandle>();
         h->all_episodes = all;
-        const auto opt = options(replications, seed, years, threads, all);
-        {
-          py::gil_scoped_release release;
+        models::RunControl control;
+        auto opt = options(replications, seed, years, threads, all);
+        opt.control = &control;
+        const std::uint64_t total = replications > 0 ? replications : s.replications;
+        interruptible(control, total, progress, [&] {
           h->scenario = models::apply_options(s, opt);
           h->result = models::run_scenario(h->scenario, opt);
-        }
+        });
         return h;
       },
       py::arg("scenario"), py::arg("replications") = 0, py::arg("seed") = 0, py::arg("years") = 0.0, py::arg("threads") = 0,
-      py::arg("all_episodes") = false, "Run a scenario (replications in parallel; the GIL is released)");
+      py::arg("all_episodes") = false, py::arg("progress") = py::none(),
+      "Run a scenario (replications in parallel; the GIL is released; a signal handler's exception, e.g. "
+      "KeyboardInterrupt, stops the run and is raised; progress(done, total) is called as replications finish)");
 
   m.def(
       "compare",
       [](const std::vector<models::Scenario>& scenarios, std::uint64_t replications, std::uint64_t seed, double years,
-         unsigned threads, bool independent) {
+         unsigned threads, bool independent, const py::object& progress) {
+        models::RunControl control;
         models::CompareOptions o;
         o.run = options(replications, seed, years, threads, false);
+        o.run.control = &control;
         o.independent = independent;
-        models::Comparison c;
-        {
-          py::gil_scoped_release release;
-          c = models::compare(scenarios, o);
-        }
+        // Every scenario runs as many replications as the first (models/compare.hpp).
+        const std::uint64_t each = replications > 0 ? replications : scenarios.empty() ? 0 : scenarios.front().replications;
+        const models::Comparison c =
+            interruptible(control, each * scenarios.size(), progress, [&] { return models::compare(scenarios, o); });
         py::list out;
         for (const auto& sc : c.against_base) {
           py::dict d;
@@ -405,5 +458,6 @@ PYBIND11_MODULE(_core, m) {
         return py::make_tuple(c.names, out);
       },
       py::arg("scenarios"), py::arg("replications") = 0, py::arg("seed") = 0, py::arg("years") = 0.0, py::arg("threads") = 0,
-      py::arg("independent") = false, "Compare scenarios with the first (paired, common random numbers)");
+      py::arg("independent") = false, py::arg("progress") = py::none(),
+      "Compare scenarios with the first (paired, common random numbers), interruptible and with progress as run");
 }

@@ -47,6 +47,7 @@ bool replaced_whole(std::string_view key, const Node& base, const Node& over) {
 struct Chain {
   std::vector<fs::path> identities;  // canonical paths of the files being read, outermost first
   std::vector<std::string> names;    // as shown in messages
+  std::vector<std::string>* bases = nullptr;  // where asked: every base file read, as opened
 };
 
 fs::path identity_of(const fs::path& p) {
@@ -128,6 +129,7 @@ Node load_tree(const std::string& text, const std::string& file, const fs::path&
          "'extend' goes " + std::to_string(chain.identities.size()) + " files deep; at most " +
              std::to_string(kMaxExtendDepth) + " bases are followed");
   const std::string base_text = read_file(path, SourceRef{target.file, target.line, "extend"});
+  if (chain.bases) chain.bases->push_back(shown);
   chain.identities.push_back(id);
   chain.names.push_back(shown);
   Node base = load_tree(base_text, shown, path.parent_path(), chain);
@@ -152,8 +154,10 @@ void check_scenario_tree(const Node& root) {
   check_version(root);
 }
 
-Node load_scenario_tree(const std::string& text, const std::string& file_name, const std::string& base_dir) {
+Node load_scenario_tree(const std::string& text, const std::string& file_name, const std::string& base_dir,
+                        std::vector<std::string>* bases) {
   Chain chain;
+  chain.bases = bases;
   const fs::path dir = base_dir.empty() ? fs::path(".") : fs::path(base_dir);
   chain.identities.push_back(identity_of(dir / fs::path(file_name).filename()));
   chain.names.push_back(file_name);
@@ -187,12 +191,18 @@ Scenario scenario_from_tree(Node root, const std::string& file_name, const std::
 }
 
 Scenario parse_scenario(const std::string& yaml_text, const std::string& file_name, const std::string& base_dir) {
-  return scenario_from_tree(load_scenario_tree(yaml_text, file_name, base_dir), file_name);
+  std::vector<std::string> bases;
+  Scenario s = scenario_from_tree(load_scenario_tree(yaml_text, file_name, base_dir, &bases), file_name);
+  s.base_files = std::move(bases);
+  return s;
 }
 
 Scenario parse_scenario(const ScenarioSource& source) {
-  return scenario_from_tree(load_scenario_tree(source.text, source.file_name, source.base_dir), source.file_name,
-                            source.changes, source.name_after_changes);
+  std::vector<std::string> bases;
+  Scenario s = scenario_from_tree(load_scenario_tree(source.text, source.file_name, source.base_dir, &bases),
+                                  source.file_name, source.changes, source.name_after_changes);
+  s.base_files = std::move(bases);
+  return s;
 }
 
 ScenarioSource read_scenario_source(const std::string& path) {

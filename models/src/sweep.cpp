@@ -8,6 +8,7 @@
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 #include "careflow/engine/bytes.hpp"
 #include "careflow/models/scenario_loader.hpp"
@@ -34,12 +35,20 @@ std::vector<std::vector<std::string>> points_of(const SweepSpec& spec) {
 // ---- the journal: one small file per finished (point, replication) ----------------------
 //
 // Each file is written whole by the atomic writer (a task is in the journal complete or not at
-// all, and durable once recorded) in the one byte serialiser's format (engine/bytes.hpp): the
-// magic, the sweep's key, the figures as a counted list of doubles, events, fingerprint.
+// all, and durable once recorded) in the one byte serialiser's format (engine/bytes.hpp).
+// A record (format 2, "cfjourn2") is: the magic, the sweep's key, the point and replication it
+// belongs to, the figures as a counted list of doubles, events, fingerprint, and last a 64-bit
+// FNV-1a checksum of every byte before it. FNV-1a maps each input byte through a bijection of
+// its state, so any change confined to one byte -- any bit flip -- always changes the checksum;
+// wider damage goes unnoticed with probability 2^-64. Records of format 1 ("cfjourn1": no
+// point, replication or checksum), written by builds before format 2, are still read.
 
-constexpr std::array<char, 8> kMagic = {'c', 'f', 'j', 'o', 'u', 'r', 'n', '1'};
+constexpr std::array<char, 8> kMagicV1 = {'c', 'f', 'j', 'o', 'u', 'r', 'n', '1'};
+constexpr std::array<char, 8> kMagic = {'c', 'f', 'j', 'o', 'u', 'r', 'n', '2'};
 
-std::uint64_t fnv(const std::string& s, std::uint64_t h = 0xCBF29CE484222325ull) {
+constexpr std::uint64_t kFnvBasis = 0xCBF29CE484222325ull;
+
+std::uint64_t fnv(std::string_view s, std::uint64_t h = kFnvBasis) {
   for (unsigned char c : s) h = (h ^ c) * 0x100000001B3ull;
   return h;
 }
@@ -69,51 +78,63 @@ void save_task(const fs::path& dir, std::size_t point, std::uint64_t rep, std::u
   ByteWriter w(bytes);
   w.pod(kMagic);
   w.pod(key);
+  w.pod(static_cast<std::uint64_t>(point));
+  w.pod(rep);
   w.pods(t.values);
   w.pod(t.events);
   w.pod(t.fingerprint);
+  w.pod(fnv(std::string_view(bytes.data(), bytes.size())));
   support::write_file_atomically(task_file(dir, point, rep).string(), std::string_view(bytes.data(), bytes.size()));
 }
 
-// A file that is missing, not a journal file, cut short or of another shape is not a finished
-// task (it is run again); a journal of another sweep is an error.
-bool load_task(const fs::path& dir, std::size_t point, std::uint64_t rep, std::uint64_t key, std::size_t metrics, TaskResult& t) {
+[[noreturn]] void other_sweep(const fs::path& dir) {
+  throw std::runtime_error("the journal in " + dir.string() +
+                           " belongs to a different sweep (scenario, values, seed or replications changed); "
+                           "remove it or run without --resume");
+}
+
+// What a journal file says about its task.
+enum class Record { absent, damaged, loaded };
+
+// A file that is missing, not a journal file, cut short, damaged (checksum), of another task
+// or of another shape is not a finished task: it is run again. A record whose checksum holds
+// but whose key is another sweep's is an error: the journal is someone else's.
+Record load_task(const fs::path& dir, std::size_t point, std::uint64_t rep, std::uint64_t key, std::size_t metrics, TaskResult& t) {
   std::ifstream in(task_file(dir, point, rep), std::ios::binary);
-  if (!in) return false;
+  if (!in) return Record::absent;
   const std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (bytes.size() < 8 + 8) return Record::damaged;
   ByteReader r(bytes);
-  // ByteReader throws on data that ends early: false for a file cut short.
-  const auto complete = [](const auto& read) {
-    try {
-      read();
-      return true;
-    } catch (const std::runtime_error&) {
-      return false;
-    }
-  };
-  std::array<char, 8> magic{};
-  std::uint64_t k = 0;
-  if (!complete([&] {
-        magic = r.pod<std::array<char, 8>>();
-        k = r.pod<std::uint64_t>();
-      }) ||
-      magic != kMagic)
-    return false;
-  if (k != key)
-    throw std::runtime_error("the journal in " + dir.string() +
-                             " belongs to a different sweep (scenario, values, seed or replications changed); "
-                             "remove it or run without --resume");
+  const auto magic = r.pod<std::array<char, 8>>();
   SweepTaskResult task;
-  if (!complete([&] {
-        task.values = r.pods<double>();
-        task.events = r.pod<std::uint64_t>();
-        task.fingerprint = r.pod<std::uint64_t>();
-      }) ||
-      task.values.size() != metrics)
-    return false;
+  try {
+    if (magic == kMagic) {
+      // The checksum first: nothing in a damaged record is trusted, not even its key.
+      if (bytes.size() < 8 * 8) return Record::damaged;
+      const std::size_t body = bytes.size() - 8;
+      if (ByteReader(bytes.data() + body, 8).pod<std::uint64_t>() != fnv(std::string_view(bytes.data(), body)))
+        return Record::damaged;
+      if (r.pod<std::uint64_t>() != key) other_sweep(dir);
+      // A record under another task's name (files swapped or copied) is not this task's.
+      if (r.pod<std::uint64_t>() != point || r.pod<std::uint64_t>() != rep) return Record::damaged;
+    } else if (magic == kMagicV1) {
+      if (r.pod<std::uint64_t>() != key) other_sweep(dir);
+    } else {
+      return Record::damaged;
+    }
+    task.values = r.pods<double>();
+    task.events = r.pod<std::uint64_t>();
+    task.fingerprint = r.pod<std::uint64_t>();
+    if (magic == kMagic) (void)r.pod<std::uint64_t>();  // the checksum, verified above
+  } catch (const std::runtime_error& e) {
+    if (std::string_view(e.what()).rfind("bytes:", 0) == 0) return Record::damaged;  // cut short
+    throw;
+  }
+  // Exactly the figures this point has, and nothing after the record.
+  if (task.values.size() != metrics || !r.done()) return Record::damaged;
   static_cast<SweepTaskResult&>(t) = std::move(task);
   t.done = true;
-  return true;
+  return Record::loaded;
 }
 
 }  // namespace
@@ -257,7 +278,11 @@ SweepResult run_sweep(const SweepPlan& plan, const CareRunOptions& opt, const st
     fs::create_directories(journal);
     for (std::size_t t = 0; t < total; ++t) {
       const std::size_t p = t / plan.replications;
-      if (load_task(journal, p, t % plan.replications, plan.key, plan.ids[p].size(), tasks[t])) ++done;
+      switch (load_task(journal, p, t % plan.replications, plan.key, plan.ids[p].size(), tasks[t])) {
+        case Record::loaded: ++done; break;
+        case Record::damaged: ++result.journal_damaged; break;
+        case Record::absent: break;
+      }
     }
   }
   std::vector<std::size_t> todo;

@@ -166,9 +166,8 @@ void write_tables_xlsx(const std::vector<Table>& tables, const std::string& path
 }
 
 void write_tables_csv(const std::vector<Table>& tables, const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("cannot create the folder '" + dir + "': " + ec.message());
+  // The whole folder at once: a failure half-way (a full disk) leaves every previous table.
+  support::AtomicFolder folder(dir, ".csv");
   auto field = [](const std::string& s) {
     if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
     std::string q = "\"";
@@ -187,8 +186,9 @@ void write_tables_csv(const std::vector<Table>& tables, const std::string& dir) 
       }
       out << "\r\n";
     }
-    support::write_file_atomically((fs::path(dir) / (t.name + ".csv")).string(), out.str());
+    folder.write_file(t.name + ".csv", out.str());
   }
+  folder.commit();
 }
 
 }  // namespace careflow::sheets

@@ -1,7 +1,12 @@
 // Sweeps: points built from field paths, results independent of threads, resume from a journal.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <iterator>
+#include <map>
+#include <random>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -142,15 +147,137 @@ TEST_CASE("journal records keep their byte layout, so journals of earlier builds
     REQUIRE(!rep.metric_values.empty());
     CHECK(rep.metric_values.back() == static_cast<double>(1000 * t + rep.metric_values.size() - 1));
   }
-  // And a record written now has the same layout.
+  // A record written now is format 2: "cfjourn2", key, point, replication, the counted
+  // figures, events, fingerprint, and the FNV-1a checksum of everything before it.
   fs::remove_all(journal);
   run_sweep(plan, small(1), journal.string(), {});
-  const fs::path first = journal / "p0_r0.bin";
-  CHECK(fs::file_size(first) == 8 + 8 + 8 + 8 * plan.ids[0].size() + 8 + 8);
-  std::ifstream in(first, std::ios::binary);
-  char magic[8] = {};
-  in.read(magic, 8);
-  CHECK(std::string(magic, 8) == "cfjourn1");
+  const fs::path second = journal / "p1_r2.bin";
+  CHECK(fs::file_size(second) == 8 + 8 + 8 + 8 + 8 + 8 * plan.ids[1].size() + 8 + 8 + 8);
+  std::ifstream in(second, std::ios::binary);
+  const std::vector<char> bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  CHECK(std::string(bytes.data(), 8) == "cfjourn2");
+  std::uint64_t key = 0, point = 0, rep = 0, sum = 0;
+  std::memcpy(&key, bytes.data() + 8, 8);
+  std::memcpy(&point, bytes.data() + 16, 8);
+  std::memcpy(&rep, bytes.data() + 24, 8);
+  std::memcpy(&sum, bytes.data() + bytes.size() - 8, 8);
+  CHECK(key == plan.key);
+  CHECK(point == 1);
+  CHECK(rep == 2);
+  std::uint64_t h = 0xCBF29CE484222325ULL;
+  for (std::size_t i = 0; i + 8 < bytes.size(); ++i) h = (h ^ static_cast<unsigned char>(bytes[i])) * 0x100000001B3ULL;
+  CHECK(sum == h);
+  fs::remove_all(journal);
+}
+
+namespace {
+
+using Files = std::map<std::string, std::string>;
+
+Files read_journal(const fs::path& dir) {
+  Files files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::ifstream in(e.path(), std::ios::binary);
+    files[e.path().filename().string()] = std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return files;
+}
+
+void write_journal(const fs::path& dir, const Files& files) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const auto& [name, bytes] : files) std::ofstream(dir / name, std::ios::binary) << bytes;
+}
+
+// Every figure, event count and fingerprint equal, bit for bit (NaN included).
+bool identical(const SweepResult& a, const SweepResult& b) {
+  if (a.points.size() != b.points.size()) return false;
+  for (std::size_t p = 0; p < a.points.size(); ++p) {
+    const auto& x = a.points[p].run.replications;
+    const auto& y = b.points[p].run.replications;
+    if (x.size() != y.size()) return false;
+    for (std::size_t r = 0; r < x.size(); ++r)
+      if (x[r].fingerprint != y[r].fingerprint || x[r].events != y[r].events ||
+          x[r].metric_values.size() != y[r].metric_values.size() ||
+          std::memcmp(x[r].metric_values.data(), y[r].metric_values.data(), x[r].metric_values.size() * sizeof(double)) != 0)
+        return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("a damaged journal is recomputed or refused, never trusted: 120 seeded damages", "[sweep][resume][faults]") {
+  const fs::path journal = fs::temp_directory_path() / "careflow_test_journal_damage";
+  fs::remove_all(journal);
+  const SweepResult full = run_sweep(jackson_sweep(), small(2), journal.string());
+  const Files pristine = read_journal(journal);
+  REQUIRE(pristine.size() == 12);
+  // The same tasks' records from another sweep (another capacity), to be mixed in.
+  SweepSpec other_spec = jackson_sweep();
+  other_spec.parameters[0].values = {"4", "5"};
+  fs::remove_all(journal);
+  run_sweep(other_spec, small(2), journal.string());
+  const Files other = read_journal(journal);
+
+  std::vector<std::string> names;
+  for (const auto& [name, bytes] : pristine) names.push_back(name);
+  std::mt19937_64 rng(20261202);
+  const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+  std::size_t recomputed = 0, refused = 0, harmless = 0, wrong = 0;
+  constexpr int kJournals = 120;
+  for (int i = 0; i < kJournals; ++i) {
+    Files files = pristine;
+    const std::string& victim = names[pick(names.size())];
+    std::string& bytes = files[victim];
+    const int kind = i % 6;
+    std::size_t expect_damaged = 1;
+    switch (kind) {
+      case 0:  // one bit flipped anywhere
+        bytes[pick(bytes.size())] ^= static_cast<char>(1u << pick(8));
+        break;
+      case 1: {  // a run of bytes zeroed (a torn page); may hit bytes that are zero already
+        const std::size_t at = pick(bytes.size()), n = 1 + pick(std::min<std::size_t>(64, bytes.size() - at));
+        const std::string before = bytes.substr(at, n);
+        std::fill_n(bytes.begin() + static_cast<std::ptrdiff_t>(at), n, '\0');
+        if (bytes.substr(at, n) == before) expect_damaged = 0;
+        break;
+      }
+      case 2:  // cut short, possibly to nothing
+        bytes.resize(pick(bytes.size()));
+        break;
+      case 3: {  // two tasks' files swapped
+        std::string& second = files[names[(std::find(names.begin(), names.end(), victim) - names.begin() + 1 + pick(11)) % 12]];
+        std::swap(bytes, second);
+        expect_damaged = 2;
+        break;
+      }
+      case 4:  // bytes appended
+        bytes += std::string(1 + pick(16), static_cast<char>(pick(256)));
+        break;
+      case 5:  // the same task's record from another sweep
+        bytes = other.at(victim);
+        expect_damaged = 0;
+        break;
+    }
+    write_journal(journal, files);
+    try {
+      const SweepResult resumed = run_sweep(jackson_sweep(), small(2), journal.string());
+      if (!identical(full, resumed)) ++wrong;
+      CHECK(resumed.journal_damaged == expect_damaged);
+      if (resumed.journal_damaged > 0) ++recomputed;
+      else ++harmless;
+    } catch (const std::runtime_error& e) {
+      CHECK(kind == 5);
+      CHECK_THAT(e.what(), Catch::Contains("different sweep"));
+      ++refused;
+    }
+  }
+  CHECK(wrong == 0);
+  CHECK(refused == kJournals / 6);
+  CHECK(recomputed + harmless + refused == kJournals);
+  WARN("damaged journals: " << kJournals << "; recomputed " << recomputed << ", refused " << refused
+                            << ", harmless (damage changed no byte) " << harmless << ", wrong results " << wrong);
   fs::remove_all(journal);
 }
 

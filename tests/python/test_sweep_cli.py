@@ -58,3 +58,31 @@ def test_killed_sweep_resumes_to_the_same_bytes(tmp_path, uninterrupted, sig):
     assert f"resuming: {finished} of 12" in resumed.stderr
     assert out.read_bytes() == uninterrupted.read_bytes()
     assert not journal.exists()
+
+
+def test_damaged_journal_records_are_computed_again(tmp_path, uninterrupted):
+    """A killed sweep's journal with a flipped bit, a record cut short and two records swapped:
+    --resume computes those tasks again and the file still equals the uninterrupted one."""
+    out = tmp_path / "sweep.h5"
+    journal = Path(str(out) + ".journal")
+    proc = subprocess.Popen([CAREFLOW, *ARGS, "--out", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(journal.glob("*.bin"))) < 4:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    records = sorted(journal.glob("*.bin"))
+    assert len(records) >= 4 and not out.exists()
+    flipped = bytearray(records[0].read_bytes())
+    flipped[len(flipped) // 2] ^= 0x10
+    records[0].write_bytes(bytes(flipped))
+    records[1].write_bytes(records[1].read_bytes()[:-5])
+    a, b = records[2].read_bytes(), records[3].read_bytes()
+    records[2].write_bytes(b)
+    records[3].write_bytes(a)
+
+    resumed = careflow(*ARGS, "--out", out, "--resume", check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "4 journal record(s)" in resumed.stderr and "computed again" in resumed.stderr
+    assert out.read_bytes() == uninterrupted.read_bytes()
+    assert not journal.exists()

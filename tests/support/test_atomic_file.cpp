@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "careflow/support/atomic_file.hpp"
+#include "support/files.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -27,31 +28,11 @@ using careflow::support::check_output_path;
 using careflow::support::OutputError;
 using careflow::support::write_file_atomically;
 
-std::string read_text(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-void write_text(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
-
-// Every name in `dir`, so that a test sees a stray temporary, whatever its name.
-std::vector<std::string> names_in(const fs::path& dir) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-// The message of the OutputError that f throws ("" if it throws none).
-template <class F>
-std::string output_error(F f) {
-  try {
-    f();
-  } catch (const OutputError& e) {
-    return e.what();
-  }
-  return "";
-}
+using careflow::testing::names_in;
+using careflow::testing::output_error;
+using careflow::testing::output_error_with_file_size_limit;
+using careflow::testing::read_text;
+using careflow::testing::write_text;
 
 }  // namespace
 
@@ -99,23 +80,8 @@ TEST_CASE("a full disk leaves the old file intact and the error names the path",
   const fs::path target = dir.path / "big.bin";
   write_text(target, "old");
   const std::string big(256 * 1024, 'x');
-  // A file size limit makes write() fail with EFBIG part-way, as a full disk does with ENOSPC
-  // (SIGXFSZ ignored, so the write fails instead of killing the process). Catch2 may write to a
-  // file while the limit holds, so the error is kept and checked afterwards.
-  const auto old_handler = ::signal(SIGXFSZ, SIG_IGN);
-  rlimit old{};
-  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
-  rlimit limited = old;
-  limited.rlim_cur = 16 * 1024;
-  std::string message;
-  REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
-  try {
-    write_file_atomically(target.string(), big);
-  } catch (const OutputError& e) {
-    message = e.what();
-  }
-  ::setrlimit(RLIMIT_FSIZE, &old);
-  ::signal(SIGXFSZ, old_handler);
+  const std::string message =
+      output_error_with_file_size_limit(16 * 1024, [&] { write_file_atomically(target.string(), big); });
   CHECK_THAT(message, Catch::Contains(target.string()) && Catch::Contains("File too large"));
   CHECK(read_text(target) == "old");
   CHECK(names_in(dir.path) == std::vector<std::string>{"big.bin"});
@@ -258,4 +224,31 @@ TEST_CASE("remove_pending_files removes every temporary not yet committed, and o
   // A commit after the clean-up fails rather than renaming something else into place.
   CHECK_THAT(output_error([&] { a.commit(); }), Catch::Contains("temporary"));
   CHECK(read_text(dir.path / "a.txt") == "old a");
+}
+
+TEST_CASE("a name the file system takes is written, however long; a longer one is refused before writing",
+          "[support][atomic][paths]") {
+  TempDir dir("careflow-atomic");
+  const long most = ::pathconf(dir.path.c_str(), _PC_NAME_MAX);
+  REQUIRE(most > 20);
+  // `.NAME.tmp-PID` is longer than NAME: the temporary is shortened, the target keeps its name.
+  const std::string legal = std::string(static_cast<std::size_t>(most) - 7, 'n') + ".csv.h5";
+  REQUIRE(legal.size() == static_cast<std::size_t>(most));
+  write_file_atomically((dir.path / legal).string(), "long");
+  CHECK(read_text(dir.path / legal) == "long");
+  CHECK(names_in(dir.path) == std::vector<std::string>{legal});
+  {
+    AtomicFile out((dir.path / legal).string());
+    CHECK(out.temporary_path().filename().string().size() <= static_cast<std::size_t>(most));
+    // Two long names that share their first bytes get different temporaries.
+    AtomicFile other((dir.path / (std::string(static_cast<std::size_t>(most) - 7, 'n') + ".xyz.h5")).string());
+    CHECK(other.temporary_path() != out.temporary_path());
+  }
+
+  const std::string too_long(static_cast<std::size_t>(most) + 1, 'x');
+  CHECK_THAT(output_error([&] { check_output_path((dir.path / too_long).string()); }),
+             Catch::Contains(std::to_string(most + 1) + " bytes long") && Catch::Contains("at most " + std::to_string(most)));
+  CHECK_THAT(output_error([&] { careflow::support::check_output_folder((dir.path / too_long).string(), ".csv"); }),
+             Catch::Contains("bytes long"));
+  CHECK(names_in(dir.path) == std::vector<std::string>{legal});
 }

@@ -2,6 +2,7 @@
 // sites' figures and records merged in site order, then the metric table; replications of a run
 // in parallel.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -117,6 +118,7 @@ ReplicationResult run_replication(const Scenario& s, std::uint64_t replication, 
     Recorder* recorder = opt.recorders.empty() ? nullptr : opt.recorders[k];
     if (!recorder) recorder = memory.emplace_back(std::make_unique<MemoryRecorder>(k == 0 ? out : parts[k - 1], opt.keep)).get();
     lps.push_back(&sim.emplace<care::SiteLp>(s, *recorder, static_cast<int>(k)));
+    if (!opt.runner) lps.back()->stop_when(opt.stop);
   }
   const SimTime end = s.horizon_years * kDaysPerYear;
   const RunStats stats = opt.runner                      ? opt.runner->run(sim, end)
@@ -180,11 +182,15 @@ RunResult run_scenario(const Scenario& s, const CareRunOptions& opt) {
   // Each replication of a scenario with several sites may use site_threads threads of its own.
   unsigned threads = opt.threads > 0 ? opt.threads : available_threads();
   if (opt.site_threads > 1 && sc.site_count() > 1) threads = std::max(1u, threads / opt.site_threads);
+  const std::atomic<bool>* stop = opt.control ? &opt.control->stop : nullptr;
   for_each_task(threads, sc.replications, [&](std::size_t r) {
+    if (stop && stop->load(std::memory_order_relaxed)) throw Cancelled();  // the replications not yet begun
     ReplicationOptions ro;
     ro.keep = keep_for(opt, r);
     ro.threads = opt.site_threads;
+    ro.stop = stop;
     result.replications[r] = run_replication(sc, r, ro);
+    if (opt.control) opt.control->replications_done.fetch_add(1, std::memory_order_relaxed);
   });
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   summarise(result);

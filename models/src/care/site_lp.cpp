@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "careflow/models/care_model.hpp"
+
 namespace careflow::models::care {
 
 SiteLp::SiteLp(const Scenario& s, Recorder& recorder, int site)
@@ -160,6 +162,9 @@ void SiteLp::remote_bed_freed(Context& ctx, std::uint64_t payload) {
 // ---- bookkeeping events ----------------------------------------------------------------------
 
 void SiteLp::weekly(Context& ctx) {
+  // The run's point of cancellation: a week is the model's natural step, and a relaxed load once
+  // a week costs nothing next to the week's events.
+  if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) throw Cancelled();
   const double now = ctx.now();
   record_week(now);
   // People and money are conserved throughout, not only at the end: a leak that cancels out

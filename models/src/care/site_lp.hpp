@@ -7,6 +7,7 @@
 // Ledger, figures into SiteFigures, records to the Recorder; no state is public.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
@@ -37,6 +38,8 @@ class SiteLp final : public LogicalProcess {
   bool hosted(int sv) const { return s_.services[static_cast<std::size_t>(sv)].site == site_; }
   /// Throws std::runtime_error naming what is not conserved (people, queues, places, money).
   void check_invariants();
+  /// Not null: the weekly event throws Cancelled once `flag` is set (ReplicationOptions::stop).
+  void stop_when(const std::atomic<bool>* flag) noexcept { stop_ = flag; }
 
  private:
   // ---- site_lp.cpp: sites, bookkeeping events
@@ -114,6 +117,7 @@ class SiteLp final : public LogicalProcess {
   std::vector<Week> week_;
   std::vector<WeekRow> week_rows_;  // reused each week
   double last_week_ = -kInfinity;   // end of the last week recorded
+  const std::atomic<bool>* stop_ = nullptr;  // read (relaxed) once a week
   std::vector<std::uint32_t> beds_away_;  // beds of hospitals run here held by people at other sites
   PersonStore people_;
   std::vector<std::uint32_t> free_;

@@ -18,6 +18,7 @@
 #include <set>
 #include <sstream>
 #include <system_error>
+#include <unordered_set>
 
 namespace careflow::models::located {
 namespace {
@@ -223,16 +224,17 @@ std::size_t check_text(const std::string& text, const std::string& file) {
 // ---------------------------------------------------------------------------------------
 // yaml-cpp → our tree.
 
-/// Values read from one file so far. YAML aliases (*name) repeat what they refer to, and
-/// copying them into our tree multiplies: nine aliases of nine aliases ... of a list is a
-/// 200-byte file that expands to a billion values ("billion laughs"). A scenario has a few
-/// thousand values; past kMaxNodes the file is refused instead of exhausting memory.
-constexpr std::size_t kMaxNodes = 200'000;
+/// Values that YAML aliases (*name) produce. An alias repeats what it refers to, and copying it
+/// into our tree multiplies: nine aliases of nine aliases ... of a list is a 200-byte file that
+/// expands to a billion values ("billion laughs"). Past kMaxExpansion values made by aliases the
+/// file is refused instead of exhausting memory. Values written out count nothing here (the
+/// file itself is at most kMaxFileBytes), so 25,000 services written one by one load.
+constexpr std::size_t kMaxExpansion = 200'000;
 // A scenario nests a few levels (services > routes > when > need_levels); an alias that refers
 // to itself (`&a [*a]`) makes a cycle that would otherwise recurse until the stack overflows.
 constexpr int kMaxDepth = 64;
 
-/// Copies one file's yaml-cpp tree into ours, counting values and depth.
+/// Copies one file's yaml-cpp tree into ours, counting the values aliases make, and depth.
 class Converter {
  public:
   explicit Converter(const std::string& file) : file_(file) {}
@@ -250,10 +252,13 @@ class Converter {
                " levels deep (an alias such as *name inside the value it names repeats it forever); "
                "a scenario nests a few levels",
            ScenarioProblem::Text);
-    if (++used_ > kMaxNodes)
+    // yaml-cpp gives an alias the very node it names, mark and all: a value whose place in the
+    // text was seen before is a copy (the anchor comes first in the text, and so in this walk).
+    const bool valued = y.Type() != YAML::NodeType::Null && y.Type() != YAML::NodeType::Undefined;
+    if (valued && y.Mark().pos >= 0 && !seen_.insert(y.Mark().pos).second && ++expanded_ > kMaxExpansion)
       fail(file_, line, path,
-           "the file expands to more than " + std::to_string(kMaxNodes) +
-               " values (YAML aliases such as *name repeat what they refer to, and aliases of aliases multiply); "
+           "YAML aliases expand the file by more than " + std::to_string(kMaxExpansion) +
+               " values (an alias such as *name repeats what it refers to, and aliases of aliases multiply); "
                "a scenario is far smaller",
            ScenarioProblem::Text);
     Node n;
@@ -300,8 +305,9 @@ class Converter {
   }
 
   const std::string& file_;
-  std::size_t used_ = 0;
-  int depth_ = 0;  // of the value being converted
+  std::unordered_set<int> seen_;  // places in the text of the values converted
+  std::size_t expanded_ = 0;      // values that are copies made by aliases
+  int depth_ = 0;                 // of the value being converted
 };
 
 }  // namespace

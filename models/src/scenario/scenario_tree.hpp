@@ -11,8 +11,10 @@
 namespace careflow::models {
 
 /// A scenario file's text → its merged tree: each file checked (a map, the format version, no
-/// runaway quote) and `extend:` followed (paths relative to `base_dir`).
-located::Node load_scenario_tree(const std::string& text, const std::string& file_name, const std::string& base_dir);
+/// runaway quote) and `extend:` followed (paths relative to `base_dir`). Every base file read is
+/// appended to `bases`, where given.
+located::Node load_scenario_tree(const std::string& text, const std::string& file_name, const std::string& base_dir,
+                                 std::vector<std::string>* bases = nullptr);
 
 /// Checks that a tree read from a file or workbook is a scenario: a map with the format version
 /// and no quoted text that swallowed the sections after it.

@@ -4,6 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <map>
+#include <queue>
+#include <set>
+#include <utility>
+#include <vector>
 
 #include "careflow/models/results.hpp"
 #include "scenario/routing.hpp"
@@ -11,33 +17,169 @@
 namespace careflow::models {
 namespace {
 
-/// Solves x (I - P) = a over the services in `keep` (Gaussian elimination, partial pivoting).
-std::vector<double> solve_flows(const std::vector<std::vector<double>>& P, const std::vector<double>& a,
-                                const std::vector<std::size_t>& keep) {
-  const std::size_t m = keep.size();
-  // Row j of the system: x_j - sum_i x_i P[i][j] = a_j.
-  std::vector<std::vector<double>> A(m, std::vector<double>(m + 1, 0.0));
-  for (std::size_t r = 0; r < m; ++r) {
-    for (std::size_t c = 0; c < m; ++c) A[r][c] = (r == c ? 1.0 : 0.0) - P[keep[c]][keep[r]];
-    A[r][m] = a[keep[r]];
+/// Where one cohort's people go from each service: (target, probability) by target, each target
+/// once, weighted over the cohort's need mix. A service routes to a few others, so the routing
+/// is kept by row, never as an n x n matrix (25,000 services would make that 5 GB).
+using Row = std::vector<std::pair<std::size_t, double>>;
+
+/// Solves x = b + x P over the services of `keep` (every one of which can reach a way out)
+/// by eliminating one service at a time: x_k = (b_k + sum_i x_i P_ik) / d_k is put into the
+/// equations of the services that k feeds, so the people who went i -> k -> j now go i -> j. The
+/// next service eliminated is the one that adds the fewest new routes (in-degree x out-degree:
+/// a service no one reaches, or a chain, adds none), which makes pathways (trees, chains and a
+/// few loops) cost time linear in their routes.
+///
+/// Every quantity stays a sum of non-negative terms (the pivot d_k is k's routes out plus what
+/// leaves, not 1 - P_kk: Grassmann, Taksar and Heyman's way of solving Markov chains), so
+/// there is no cancellation to guard against with pivoting. A tangle of services that all route
+/// into each other would fill in towards a dense matrix: past a budget of new routes, what
+/// remains is solved by Gauss-Seidel sweeps instead, which converge because every service can
+/// reach a way out.
+class FlowSolver {
+ public:
+  FlowSolver(const std::vector<Row>& P, const std::vector<double>& a, const std::vector<char>& kept)
+      : n_(P.size()), out_(n_), in_(n_), leak_(n_, 0.0), b_(a), kept_(kept), done_(n_, 0), eliminated_(n_) {
+    std::size_t routes = 0;
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (!kept_[i]) continue;
+      double stay = 0;  // probability of a route to a kept service
+      for (const auto& [j, p] : P[i]) {
+        if (!kept_[j] || !(p > 0)) continue;
+        out_[i].emplace(j, p);
+        if (j != i) in_[j].insert(i);
+        stay += p;
+        ++routes;
+      }
+      leak_[i] = std::max(0.0, 1.0 - stay);  // to exit, or to a service that cannot be solved for
+    }
+    fill_budget_ = 4 * (routes + n_) + 100'000;
   }
-  for (std::size_t col = 0; col < m; ++col) {
-    std::size_t pivot = col;
-    for (std::size_t r = col + 1; r < m; ++r)
-      if (std::abs(A[r][col]) > std::abs(A[pivot][col])) pivot = r;
-    std::swap(A[col], A[pivot]);
-    const double d = A[col][col];
-    if (std::abs(d) < 1e-300) continue;  // cannot happen when every kept service escapes
-    for (std::size_t r = 0; r < m; ++r) {
-      if (r == col || A[r][col] == 0) continue;
-      const double f = A[r][col] / d;
-      for (std::size_t c = col; c <= m; ++c) A[r][c] -= f * A[col][c];
+
+  std::vector<double> solve() {
+    std::vector<std::size_t> order;  // eliminated, in order
+    std::priority_queue<std::pair<std::size_t, std::size_t>, std::vector<std::pair<std::size_t, std::size_t>>, std::greater<>> next;
+    for (std::size_t k = 0; k < n_; ++k)
+      if (kept_[k]) next.emplace(cost(k), k);
+    std::size_t filled = 0;
+    while (!next.empty()) {
+      const auto [c, k] = next.top();
+      next.pop();
+      if (done_[k]) continue;
+      if (c != cost(k)) {  // its routes changed since it was queued
+        next.emplace(cost(k), k);
+        continue;
+      }
+      if (filled + c > fill_budget_) break;
+      filled += c;
+      eliminate(k, next);
+      order.push_back(k);
+    }
+    std::vector<double> x(n_, 0.0);
+    iterate_rest(x);
+    // Back substitution: each service from those eliminated after it.
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      const Eliminated& e = eliminated_[*it];
+      double v = e.b;
+      for (const auto& [i, p] : e.from) v += x[i] * p;
+      x[*it] = e.d > 0 ? v / e.d : kInfinity;
+    }
+    return x;
+  }
+
+ private:
+  struct Eliminated {
+    double b = 0, d = 0;
+    std::vector<std::pair<std::size_t, double>> from;  // (i, P_ik) when k was eliminated
+  };
+
+  std::size_t cost(std::size_t k) const {
+    const std::size_t outs = out_[k].size() - (out_[k].count(k) ? 1 : 0);
+    return in_[k].size() * outs;
+  }
+
+  /// The pivot: k's routes to other services plus what leaves; 1 - P_kk without the subtraction.
+  double pivot(std::size_t k) const {
+    double d = leak_[k];
+    for (const auto& [j, p] : out_[k])
+      if (j != k) d += p;
+    return d;
+  }
+
+  template <class Queue>
+  void eliminate(std::size_t k, Queue& next) {
+    Eliminated e;
+    e.b = b_[k];
+    e.d = pivot(k);
+    for (const std::size_t i : in_[k]) e.from.emplace_back(i, out_[i].at(k));
+    if (e.d > 0) {
+      for (const auto& [j, p] : out_[k]) {
+        if (j == k) continue;
+        const double share = p / e.d;  // of what reaches k, the part that goes on to j
+        b_[j] += e.b * share;
+        in_[j].erase(k);
+        for (const auto& [i, pik] : e.from) {
+          auto [it, added] = out_[i].try_emplace(j, 0.0);
+          it->second += pik * share;
+          if (added && j != i) in_[j].insert(i);
+        }
+      }
+      for (const auto& [i, pik] : e.from) leak_[i] += pik * (leak_[k] / e.d);
+    } else {
+      for (const auto& [j, p] : out_[k]) in_[j].erase(k);
+    }
+    for (const auto& [i, pik] : e.from) out_[i].erase(k);
+    done_[k] = 1;
+    for (const auto& [i, pik] : e.from) next.emplace(cost(i), i);
+    for (const auto& [j, p] : out_[k])
+      if (j != k) next.emplace(cost(j), j);
+    out_[k].clear();
+    in_[k].clear();
+    eliminated_[k] = std::move(e);
+  }
+
+  /// The services left after the budget, by Gauss-Seidel: from x = 0 each sweep adds the people
+  /// who take one more step, so x rises to the solution; it stops when a sweep changes no value
+  /// by more than a part in 10^13, or after a bounded amount of work.
+  void iterate_rest(std::vector<double>& x) const {
+    std::vector<std::size_t> rest;
+    std::vector<std::vector<std::pair<std::size_t, double>>> into(n_);  // (i, P_ij), i != j
+    std::vector<double> d(n_, 0.0);
+    std::size_t work = 0;
+    for (std::size_t j = 0; j < n_; ++j) {
+      if (!kept_[j] || done_[j]) continue;
+      rest.push_back(j);
+      d[j] = pivot(j);
+      for (const auto& [t, p] : out_[j])
+        if (t != j) into[t].emplace_back(j, p), ++work;
+    }
+    if (rest.empty()) return;
+    const std::size_t sweeps = std::max<std::size_t>(100, kIterationWork / (work + rest.size()));
+    for (std::size_t sweep = 0; sweep < sweeps; ++sweep) {
+      double change = 0, size = 0;
+      for (const std::size_t j : rest) {
+        double v = b_[j];
+        for (const auto& [i, p] : into[j]) v += x[i] * p;
+        const double next = d[j] > 0 ? v / d[j] : kInfinity;
+        change = std::max(change, std::abs(next - x[j]));
+        size = std::max(size, std::abs(next));
+        x[j] = next;
+      }
+      if (!(change > 1e-13 * size)) break;
     }
   }
-  std::vector<double> x(m);
-  for (std::size_t r = 0; r < m; ++r) x[r] = std::abs(A[r][r]) < 1e-300 ? kInfinity : A[r][m] / A[r][r];
-  return x;
-}
+
+  static constexpr std::size_t kIterationWork = 400'000'000;  // route visits, about a second
+
+  std::size_t n_;
+  std::vector<std::map<std::size_t, double>> out_;  // P restricted to the services not yet eliminated
+  std::vector<std::set<std::size_t>> in_;           // who routes to each (self-loops aside)
+  std::vector<double> leak_;                        // probability of leaving the kept services
+  std::vector<double> b_;
+  const std::vector<char>& kept_;
+  std::vector<char> done_;
+  std::vector<Eliminated> eliminated_;  // by service
+  std::size_t fill_budget_ = 0;
+};
 
 }  // namespace
 
@@ -52,9 +194,10 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
 
     // Routing of this cohort: each service's first matching rule per need level, weighted
     // by the cohort's initial need mix (need levels are not propagated along the path).
-    std::vector<std::vector<double>> P(n, std::vector<double>(n, 0.0));
+    std::vector<Row> P(n);
     const std::size_t levels = std::min(c.need_weights.size(), s.need_levels.size());
     for (std::size_t i = 0; i < n; ++i) {
+      Row& row = P[i];
       for (std::size_t l = 0; l < levels; ++l) {
         const double w = c.need_weights[l];
         if (!(w > 0)) continue;
@@ -64,43 +207,52 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
         });
         if (rule == routes.end()) continue;  // no rule holds: the person leaves
         for (const RouteTarget& t : rule->to)
-          if (valid_index(t.service, n)) P[i][static_cast<std::size_t>(redirect(s, t.service))] += w * t.probability;
+          if (valid_index(t.service, n)) row.emplace_back(static_cast<std::size_t>(redirect(s, t.service)), w * t.probability);
       }
+      // One entry per target, its shares added in the order they came.
+      std::stable_sort(row.begin(), row.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+      std::size_t kept = 0;
+      for (std::size_t k = 0; k < row.size(); ++k) {
+        if (kept > 0 && row[kept - 1].first == row[k].first) row[kept - 1].second += row[k].second;
+        else row[kept++] = row[k];
+      }
+      row.resize(kept);
     }
 
     // Services from which flow can never leave would need infinite throughput: mark them
-    // and solve the (then non-singular) system for the rest.
+    // and solve the (then non-singular) system for the rest. A service escapes if some of its
+    // people leave, or it routes to one that escapes: found backwards from those that leave.
+    std::vector<std::vector<std::size_t>> into(n);
     std::vector<char> escapes(n, 0);
+    std::vector<std::size_t> stack;
     for (std::size_t i = 0; i < n; ++i) {
       double row = 0;
-      for (double p : P[i]) row += p;
-      escapes[i] = row < 1 - 1e-12;
-    }
-    for (bool changed = true; changed;) {
-      changed = false;
-      for (std::size_t i = 0; i < n; ++i) {
-        if (escapes[i]) continue;
-        for (std::size_t j = 0; j < n && !escapes[i]; ++j)
-          if (P[i][j] > 0 && escapes[j]) escapes[i] = changed = true;
+      for (const auto& [j, p] : P[i]) {
+        row += p;
+        if (p > 0) into[j].push_back(i);
       }
+      if (row < 1 - 1e-12) escapes[i] = 1, stack.push_back(i);
+    }
+    while (!stack.empty()) {
+      const std::size_t j = stack.back();
+      stack.pop_back();
+      for (const std::size_t i : into[j])
+        if (!escapes[i]) escapes[i] = 1, stack.push_back(i);
     }
     std::vector<char> reached(n, 0);
-    std::vector<std::size_t> stack;
     for (std::size_t i = 0; i < n; ++i)
       if (a[i] > 0) reached[i] = 1, stack.push_back(i);
     while (!stack.empty()) {
       const std::size_t i = stack.back();
       stack.pop_back();
-      for (std::size_t j = 0; j < n; ++j)
-        if (P[i][j] > 0 && !reached[j]) reached[j] = 1, stack.push_back(j);
+      for (const auto& [j, p] : P[i])
+        if (p > 0 && !reached[j]) reached[j] = 1, stack.push_back(j);
     }
-    std::vector<std::size_t> keep;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (escapes[i]) keep.push_back(i);
-      else if (reached[i]) lambda[i] = kInfinity;
-    }
-    const std::vector<double> x = solve_flows(P, a, keep);
-    for (std::size_t k = 0; k < keep.size(); ++k) lambda[keep[k]] += x[k];
+    for (std::size_t i = 0; i < n; ++i)
+      if (!escapes[i] && reached[i]) lambda[i] = kInfinity;
+    const std::vector<double> x = FlowSolver(P, a, escapes).solve();
+    for (std::size_t i = 0; i < n; ++i)
+      if (escapes[i]) lambda[i] += x[i];
   }
 
   std::vector<ServiceLoad> loads(n);

@@ -11,6 +11,7 @@
 #include <iomanip>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <utility>
 
 #include "scenario/routing.hpp"
@@ -103,14 +104,14 @@ void check_agencies(const Scenario& s) {
 /// Each service: its values, targets and route rules.
 void check_services(const Scenario& s) {
   const std::size_t ns = s.services.size(), na = s.agencies.size(), nc = s.cohorts.size(), nl = s.need_levels.size();
+  std::set<std::string_view> names;  // so far: a scenario may have 32,000 services
   for (std::size_t i = 0; i < ns; ++i) {
     const ServiceSpec& v = s.services[i];
     const std::string p = item_path("services", v.name, i);
     const SourceRef& at = v.source;
     if (v.name.empty()) fail(at, p + ".name", "a service needs a name");
     if (v.name == "exit") fail(at, p + ".name", "'exit' is reserved for leaving the care system");
-    for (std::size_t j = 0; j < i; ++j)
-      if (s.services[j].name == v.name) fail(at, p + ".name", "duplicate service name '" + v.name + "'");
+    if (!names.insert(v.name).second) fail(at, p + ".name", "duplicate service name '" + v.name + "'");
     if (!valid_index(v.agency, na)) fail(at, p + ".agency", "agency index " + std::to_string(v.agency) + " is out of range");
     if (v.capacity < 1) fail(at, p + ".capacity", "expected at least 1 place, found 0");
     try {

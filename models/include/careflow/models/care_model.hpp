@@ -5,7 +5,9 @@
 // re-ablement follow-up, reviews, budgets and pools. Everything is read from a Scenario.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include "careflow/engine/simulation.hpp"
@@ -14,6 +16,21 @@
 #include "careflow/models/scenario.hpp"
 
 namespace careflow::models {
+
+/// What a run stopped through its RunControl throws: the run returns nothing (no partial result).
+class Cancelled : public std::runtime_error {
+ public:
+  Cancelled() : std::runtime_error("the run was cancelled") {}
+};
+
+/// Lets another thread stop a run and follow it (the Python module: Ctrl-C and progress). Every
+/// replication reads `stop` (relaxed) before it starts and at each site's weekly bookkeeping
+/// event, so a run stops within a simulated week of every replication in flight and throws
+/// Cancelled. `replications_done` counts the replications finished by every run given it.
+struct RunControl {
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> replications_done{0};
+};
 
 struct CareRunOptions {
   std::uint64_t replications = 0;  // 0: the scenario's
@@ -24,6 +41,7 @@ struct CareRunOptions {
   unsigned threads = 0;  // replications run in parallel on this many threads (0: all cores); results do not depend on it
   unsigned site_threads = 1;  // a scenario with several sites: each replication on this many threads (parallel executor)
   double scale = 1;  // populations, places, budgets and costs multiplied by this (models/scale.hpp)
+  RunControl* control = nullptr;  // not null: the run can be stopped (throws Cancelled) and followed
 };
 
 /// The scenario with the options applied (replications, seed, horizon).
@@ -66,6 +84,9 @@ struct ReplicationOptions {
   // Not null: the sites run through this (one process per rank), threads and partition unused.
   // Outside the reporting process the result has events and fingerprint only.
   SiteRunner* runner = nullptr;
+  // Not null: once it is set, the replication throws Cancelled at its next weekly event (not
+  // with a runner: the other processes would wait for this one).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// Sites spread over `threads` partitions, the busiest first, each to the least loaded.
@@ -81,6 +102,8 @@ ReplicationResult run_replication(const Scenario& s, std::uint64_t replication, 
 
 /// Every replication of the scenario (in parallel, each one sequential), then the summary.
 /// Replication r depends only on (scenario, seed, r): the result is the same for any thread count.
+/// Throws Cancelled once a replication sees opt.control's stop set (a run whose replications
+/// had all passed their last weekly event returns as usual).
 RunResult run_scenario(const Scenario& s, const CareRunOptions& opt = {});
 
 }  // namespace careflow::models

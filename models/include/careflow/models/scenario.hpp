@@ -193,6 +193,7 @@ struct Scenario {
   std::string description;
   std::string source_text;  // the YAML as read (after `extend` merging), stored with results
   std::string source_file;
+  std::vector<std::string> base_files;  // the files `extend` read, nearest first (inputs, as outputs must not be)
 
   double horizon_years = 10;
   double warmup_years = 2;

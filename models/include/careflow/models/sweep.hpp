@@ -41,6 +41,9 @@ struct SweepResult {
   std::uint64_t replications = 0;  // per point (the first point's number)
   std::vector<MetricId> metric_ids;  // of the first point; other points are aligned to it (NaN where absent)
   std::vector<SweepPoint> points;
+  // Journal records found on resume that were damaged (checksum, cut short, another task's)
+  // and so were computed again; not part of the results file.
+  std::size_t journal_damaged = 0;
 };
 
 /// A sweep declared in a file:

@@ -32,7 +32,9 @@ std::vector<Table> sweep_tables(const models::SweepResult& r);
 
 /// One sheet per table, header row bold and frozen. Written atomically.
 void write_tables_xlsx(const std::vector<Table>& tables, const std::string& path);
-/// DIR/NAME.csv per table (RFC 4180, UTF-8, numbers at full precision). Created if missing.
+/// DIR/NAME.csv per table (RFC 4180, UTF-8, numbers at full precision). The folder is written
+/// as a whole (support::AtomicFolder): created if missing, else replaced once every table is
+/// written; its parent must exist, and an existing folder may hold only .csv files.
 void write_tables_csv(const std::vector<Table>& tables, const std::string& dir);
 
 }  // namespace careflow::sheets
