@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   catch2 librandom123-dev libyaml-cpp-dev libcli11-dev libfmt-dev
-  libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools
+  libboost-graph-dev libtbb-dev libhdf5-dev hdf5-tools libssl-dev
   python3-numpy python3-pandas python3-h5py python3-pytest python3-xarray python3-yaml
   pybind11-dev python3-pybind11 python3-dev python3-matplotlib
   clang libclang-rt-14-dev

@@ -5,8 +5,8 @@
 #   2. ASan + UBSan build (without MPI: cli_sweep_mpi is skipped): the C++ suite, the CLI tests and the bad-input catalogue again
 #      (not the tests that time real signals or measure memory, which the sanitizers distort,
 #      nor the Python module, which is not built there);
-#   3. libFuzzer: the scenario loader fuzzed from the committed seed corpus for
-#      CAREFLOW_FUZZ_SECONDS (default 60).
+#   3. libFuzzer: the scenario loader, the workbook reader and the results reader, each fuzzed
+#      from its committed seed corpus for CAREFLOW_FUZZ_SECONDS (default 60).
 # CAREFLOW_QUICK=1 runs step 1 only (for a quick local check; CI runs everything).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "careflow/support/atomic_file.hpp"
+#include "seal.hpp"
 #include "tables.hpp"
 
 namespace careflow::io {
@@ -22,11 +23,15 @@ std::runtime_error file_error(const std::string& path, const std::string& why) {
 // own clean-up at exit, crashes. In memory no HDF5 call can meet an I/O error; the disk is
 // written by the atomic writer, where errors are ours to handle. The image holds the
 // compressed data, so it is smaller than the result it is made from. No object times (see
-// untimed), so the image depends only on what `contents` writes.
+// untimed), so the image depends only on what `contents` writes. The image starts with a
+// 512-byte user block holding the seal: the file's length and SHA-256, checked by the reader
+// before HDF5 opens the file (seal.hpp).
 std::vector<char> build_image(const std::function<void(hid_t)>& contents) {
   h5::Silencer silence;
   h5::Properties fcpl(H5Pcreate(H5P_FILE_CREATE), "H5Pcreate");
   untimed(fcpl);  // the root group
+  // Room for careflow's integrity seal (seal.hpp) before HDF5's own bytes.
+  h5::check(H5Pset_userblock(fcpl, kUserBlockBytes), "H5Pset_userblock");
   h5::Properties fapl(H5Pcreate(H5P_FILE_ACCESS), "H5Pcreate");
   h5::check(H5Pset_fapl_core(fapl, std::size_t{4} << 20, false), "H5Pset_fapl_core");
   // SEMI: closing the file fails if a handle was left open, instead of silently deferring it.
@@ -39,6 +44,7 @@ std::vector<char> build_image(const std::function<void(hid_t)>& contents) {
   std::vector<char> image(static_cast<std::size_t>(size));
   if (H5Fget_file_image(file, image.data(), image.size()) != size) h5::fail("H5Fget_file_image");
   file.close("H5Fclose");
+  seal_image(image);
   return image;
 }
 

@@ -148,7 +148,11 @@ std::vector<std::string> stray_files(const fs::path& dir, const std::vector<std:
   return out;
 }
 
-bool is_hdf5(const fs::path& p) { return read_all(p).rfind("\x89HDF\r\n\x1a\n", 0) == 0; }
+// careflow's seal in the 512-byte user block, then HDF5's superblock.
+bool is_hdf5(const fs::path& p) {
+  const std::string b = read_all(p);
+  return b.rfind("careflow results file\n", 0) == 0 && b.size() > 520 && b.compare(512, 8, "\x89HDF\r\n\x1a\n") == 0;
+}
 
 int check_failures() {
   char pattern[] = "/tmp/careflow-io-test-XXXXXX";

@@ -138,7 +138,8 @@ int check() {
   write(changed, sample_sweep(true));
   write(b, sample_sweep());
   const std::string first = read_all(a);
-  expect(first.rfind("\x89HDF\r\n\x1a\n", 0) == 0, "an HDF5 file was written");
+  expect(first.rfind("careflow results file\n", 0) == 0 && first.compare(512, 8, "\x89HDF\r\n\x1a\n") == 0,
+         "a sealed HDF5 file was written (the seal, then the superblock at 512)");
   expect(first == read_all(b), "the same sweep written twice gives identical bytes");
   expect(first != read_all(changed), "a changed value gives different bytes");
   write(a, sweep);  // replacing the file

@@ -24,7 +24,7 @@ def strings(column):
 
 def test_results_file_layout(default_results):
     with h5py.File(default_results, "r") as f:
-        assert f.attrs["format_version"] == 1
+        assert f.attrs["format_version"] == 2
         assert f.attrs["replications"] == 3
         assert "careflow: 1" in f["scenario/text"][()].decode()
         services = pd.DataFrame(f["scenario/services"][:])

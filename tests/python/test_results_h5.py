@@ -43,7 +43,7 @@ def decoded(df):
 def test_root_attributes(sample):
     with h5py.File(sample, "r") as f:
         a = f.attrs
-        assert a["format_version"] == 1
+        assert a["format_version"] == 2
         assert a["generator"] == "careflow"
         assert a["scenario_name"] == "sample scenario"
         assert a["source_file"] == "sample.yaml"

@@ -51,7 +51,7 @@ def expected_values():
 def test_root_attributes(sample):
     with h5py.File(sample, "r") as f:
         a = f.attrs
-        assert a["format_version"] == 1
+        assert a["format_version"] == 2
         assert a["generator"] == "careflow"
         assert a["kind"] == "sweep"
         assert a["base_file"] == "scenarios/base.yaml"

@@ -10,12 +10,14 @@
 
 namespace careflow::io {
 
-/// Version of the file layout, stored as the root attribute `format_version`.
-inline constexpr int kResultsFormatVersion = 1;
+/// Version of the file layout, stored as the root attribute `format_version`. Version 2: the
+/// file starts with careflow's integrity seal in a 512-byte HDF5 user block (its length and
+/// SHA-256); the datasets are as in version 1, which is still read.
+inline constexpr int kResultsFormatVersion = 2;
 
 /// Version of the sweep file layout (root attribute `format_version` of a file whose `kind`
-/// attribute is "sweep").
-inline constexpr int kSweepFormatVersion = 1;
+/// attribute is "sweep"). Version 2: sealed as a run file is (version 1 had no seal).
+inline constexpr int kSweepFormatVersion = 2;
 
 struct WriteOptions {
   /// Episode tables are by far the largest part of a file, so by default only replication 0
