@@ -10,12 +10,14 @@
 //     read is bounded by what a file of this size can hold (ReadBudget).
 #include "careflow/io/hdf5_reader.hpp"
 
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -381,9 +383,23 @@ void probe_in_child(const std::string& path, std::uint64_t file_bytes, const Rea
     ::_exit(code);
   }
   ::close(fds[1]);
+  // The child closes the pipe when it ends. HDF5 can loop forever on damaged metadata, so the
+  // child has a deadline: 5 s, and 1 s per MiB of file (reading is far faster than that).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5 + (file_bytes >> 20));
   std::string message;
+  bool timed_out = false;
   char buf[4096];
   for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      timed_out = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;  // not yet (or poll failed: try again until the deadline)
     const ssize_t n = ::read(fds[0], buf, sizeof buf);
     if (n > 0) message.append(buf, static_cast<std::size_t>(n));
     else if (n == 0 || errno != EINTR) break;
@@ -392,6 +408,10 @@ void probe_in_child(const std::string& path, std::uint64_t file_bytes, const Rea
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0)
     if (errno != EINTR) throw cannot("waitpid");
+  if (timed_out)
+    throw ResultsFileError(path, "is damaged: reading it did not finish in " + std::to_string(5 + (file_bytes >> 20)) +
+                                     " s (the HDF5 library loops on its metadata); it has no careflow seal (format 1, "
+                                     "or written by another program), so its bytes could not be checked first");
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 3 && message.rfind(path + ": ", 0) == 0)
     throw ResultsFileError(path, message.substr(path.size() + 2));

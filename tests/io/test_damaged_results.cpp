@@ -140,3 +140,12 @@ TEST_CASE("600 seeded damaged results files: refused or read, never a crash", "[
                                  << sealed_read << "; format 1 refused " << unsealed_refused << ", format 1 read " << unsealed_read
                                  << "; HDF5 crashed in the child on " << crashed_in_child);
 }
+
+TEST_CASE("a file on which HDF5 loops forever is refused when the child's deadline passes", "[io][faults]") {
+  // Found by fuzz_results (2026-12-02): a mutated format-1 file whose metadata sends HDF5 1.10
+  // round a loop that never ends. The child is killed after 5 s; the caller gets a refusal. (Kept out of the fuzz
+  // corpus: each of its mutants that loops costs the fuzzer the whole deadline.)
+  const std::string path = (fs::path(__FILE__).parent_path() / "regression-hdf5-loops.h5").string();
+  REQUIRE(fs::exists(path));
+  CHECK_THROWS_WITH(io::read_results_hdf5(path), Catch::Contains("regression-hdf5-loops.h5") && Catch::Contains("did not finish"));
+}
