@@ -12,23 +12,25 @@ namespace careflow::models::care {
 
 double SiteLp::cohort_rate(std::size_t c, double t) const {
   const CohortSpec& k = s_.cohorts[c];
-  const double base = k.population * k.episodes_per_1000_per_year / 1000.0 / kDaysPerYear;
-  const double growth = std::pow(1.0 + k.trend_per_year, t / kDaysPerYear);
-  const double season = 1.0 + k.seasonal_amplitude *
-                                  std::cos(2 * std::numbers::pi * (std::fmod(t, kDaysPerYear) - k.seasonal_peak_day) / kDaysPerYear);
-  return base * growth * season;
+  // A factor that is exactly 1 is not computed: without a trend pow(1, x) is exactly 1, without
+  // seasonality 1 + 0 * cos(...) is exactly 1, so the rate has the same bits either way.
+  const double growth = k.trend_per_year == 0 ? 1.0 : std::pow(1.0 + k.trend_per_year, t / kDaysPerYear);
+  const double season = k.seasonal_amplitude == 0
+                            ? 1.0
+                            : 1.0 + k.seasonal_amplitude *
+                                        std::cos(2 * std::numbers::pi * (std::fmod(t, kDaysPerYear) - k.seasonal_peak_day) / kDaysPerYear);
+  return arrival_base_[c] * growth * season;
 }
 
 double SiteLp::cohort_rate_max(std::size_t c) const {
   const CohortSpec& k = s_.cohorts[c];
-  const double base = k.population * k.episodes_per_1000_per_year / 1000.0 / kDaysPerYear;
-  return base * std::max(1.0, std::pow(1.0 + k.trend_per_year, s_.horizon_years)) * (1.0 + std::abs(k.seasonal_amplitude));
+  return arrival_base_[c] * std::max(1.0, std::pow(1.0 + k.trend_per_year, s_.horizon_years)) * (1.0 + std::abs(k.seasonal_amplitude));
 }
 
 // Time-varying Poisson arrivals by thinning (Lewis & Shedler): candidates at the peak rate,
 // each kept with probability rate(t) / peak.
 void SiteLp::next_arrival(Context& ctx, std::size_t c) {
-  const double peak = cohort_rate_max(c);
+  const double peak = arrival_peak_[c];
   if (!(peak > 0)) return;
   RandomStream& rng = arrival_rng_[c];
   double t = ctx.now();

@@ -36,7 +36,12 @@ SiteLp::SiteLp(const Scenario& s, Recorder& recorder, int site)
 
 void SiteLp::on_start(Context& ctx) {
   arrival_rng_.clear();
+  arrival_base_.clear();
+  arrival_peak_.clear();
   for (std::size_t c = 0; c < s_.cohorts.size(); ++c) {
+    const CohortSpec& k = s_.cohorts[c];
+    arrival_base_.push_back(k.population * k.episodes_per_1000_per_year / 1000.0 / kDaysPerYear);
+    arrival_peak_.push_back(cohort_rate_max(c));
     arrival_rng_.push_back(ctx.stream(c, StreamKey::of(Purpose::CohortArrivals, -1, 0)));
     arrivals_made_.push_back(0);
     if (hosted(s_.cohorts[c].entry)) next_arrival(ctx, c);
