@@ -8,6 +8,7 @@
 
 #include "careflow/engine/event.hpp"
 #include "careflow/engine/future_event_set.hpp"
+#include "careflow/engine/dary_heap.hpp"
 #include "careflow/engine/ladder_queue.hpp"
 #include "careflow/engine/simulation.hpp"
 

@@ -10,29 +10,63 @@
 #include <memory>
 #include <vector>
 
-#include "careflow/engine/dary_heap.hpp"
 #include "careflow/engine/event.hpp"
 #include "careflow/engine/future_event_set.hpp"
 
 namespace careflow {
+
+/// The ladder's bottom: a short vector kept sorted latest-first, so that the earliest event is
+/// at the back (top and pop are O(1), with no sift). Events arrive in two ways: a whole bucket at
+/// a refill (appended unsorted, then sorted once: O(n log n) for n events, about 35 in the care
+/// model) and, between refills, single events that fall before the next bucket (a binary search
+/// and a short move). The ladder keeps it short (kMaxBottom), which is what makes both cheap.
+class SortedBottom {
+ public:
+  void push(const Event& e) {
+    // The first element after which e belongs: every element from there on is earlier than e.
+    const auto at = std::upper_bound(v_.begin(), v_.end(), e, [](const Event& a, const Event& b) { return before(b, a); });
+    v_.insert(at, e);
+  }
+  /// Appends without keeping the order; sort() must follow before top or pop.
+  void append(const Event& e) { v_.push_back(e); }
+  void sort() {
+    std::sort(v_.begin(), v_.end(), [](const Event& a, const Event& b) { return before(b, a); });
+  }
+  const Event& top() const { return v_.back(); }
+  void pop() { v_.pop_back(); }
+  void replace_top(const Event& e) {
+    v_.pop_back();
+    push(e);
+  }
+  void drain_into(std::vector<Event>& out) {
+    out.insert(out.end(), v_.begin(), v_.end());
+    v_.clear();
+  }
+  bool empty() const noexcept { return v_.empty(); }
+  std::size_t size() const noexcept { return v_.size(); }
+  void clear() noexcept { v_.clear(); }
+
+ private:
+  std::vector<Event> v_;
+};
 
 /// Events live in three tiers, ordered by time:
 ///
 ///  * **top** — an unsorted vector of the far future (times above `top_start_`);
 ///  * **rungs** — up to `kMaxRungs` arrays of buckets, each rung a finer division of one
 ///    bucket of the rung above; a bucket is an unsorted vector;
-///  * **bottom** — a small d-ary heap holding the earliest events, in the engine's total order.
+///  * **bottom** — a short sorted vector holding the earliest events, in the engine's total order.
 ///
 /// `pop` takes from the bottom; when the bottom is empty the next non-empty bucket of the finest
 /// rung is moved into it, or split into a new, finer rung when it holds more than
 /// `kSplitThreshold` events; when every rung is spent the top is spread over a new first rung.
 /// Each event is therefore moved a bounded number of times, mostly by sequential appends, and
-/// the heap stays small: the cost per event does not grow with the pending count as a heap's
+/// the bottom stays short: the cost per event does not grow with the pending count as a heap's
 /// does (see bench/hold_bench.cpp).
 ///
 /// Exactness: an event's tier and bucket are monotone functions of its time alone, so every
 /// event of a tier precedes every event of a later tier, and events with equal times always
-/// share a bucket; the bottom heap orders them by the full key (`before`). The queue pops in
+/// share a bucket; the bottom orders them by the full key (`before`). The queue pops in
 /// exactly the order of any other FutureEventSet — tested against DaryHeap on random streams.
 /// Event times must not precede the last popped time (true of every discrete-event simulation).
 class LadderQueue {
@@ -46,12 +80,13 @@ class LadderQueue {
   /// pending events a rung's buckets are split again, which costs one more sequential move
   /// instead of a cache miss per event.
   static constexpr std::size_t kMaxBuckets = 4096;
-  /// Most events the bottom heap holds while there are no rungs before it is spilled to the top.
-  static constexpr std::size_t kMaxBottom = 1024;
+  /// Most events the bottom holds while there are no rungs before it is spilled to the top
+  /// (each insertion moves up to this many events).
+  static constexpr std::size_t kMaxBottom = 128;
 
   void push(const Event& e) {
     ++size_;
-    // Small queues live in the bottom heap alone (no rung, nothing in the top): the top then
+    // Small queues live in the bottom alone (no rung, nothing in the top): the top then
     // starts after the latest of them, which keeps every bottom event before every top event.
     if (rungs_ == 0 && top_.empty() && bottom_.size() < kSplitThreshold) {
       bottom_.push(e);
@@ -78,7 +113,7 @@ class LadderQueue {
       }
     }
     bottom_.push(e);
-    // With no rungs left, events before a far top start pile up in the bottom heap: hand them
+    // With no rungs left, events before a far top start pile up in the bottom: hand them
     // all to the top (they precede every event there), to be spread over a new rung.
     if (rungs_ == 0 && bottom_.size() > kMaxBottom) spill();
   }
@@ -96,7 +131,7 @@ class LadderQueue {
 
   /// Replace the earliest event by `e` (the executor's hold operation).
   void replace_top(const Event& e) {
-    if (rungs_ == 0 && top_.empty()) {  // a small queue: one sift in the bottom heap
+    if (rungs_ == 0 && top_.empty()) {  // a small queue: one insertion in the bottom
       bottom_.replace_top(e);
       if (!(e.time < top_start_)) top_start_ = std::nextafter(e.time, std::numeric_limits<SimTime>::infinity());
       return;
@@ -241,7 +276,8 @@ class LadderQueue {
         const SimTime lo = top_min_, hi = top_max_;
         top_start_ = std::nextafter(hi, std::numeric_limits<SimTime>::infinity());
         if (top_.size() <= kSplitThreshold || !(hi > lo)) {
-          for (const Event& e : top_) bottom_.push(e);
+          for (const Event& e : top_) bottom_.append(e);
+          bottom_.sort();
           top_.clear();
           return;
         }
@@ -273,7 +309,8 @@ class LadderQueue {
           continue;
         }
       }
-      drain(bucket, [&](const Event& e) { bottom_.push(e); });
+      drain(bucket, [&](const Event& e) { bottom_.append(e); });
+      bottom_.sort();
       return;
     }
   }
@@ -283,7 +320,7 @@ class LadderQueue {
   SimTime top_min_ = 0, top_max_ = 0;
   Rung rung_[kMaxRungs];
   std::size_t rungs_ = 0;
-  DaryHeap<4> bottom_;
+  SortedBottom bottom_;
   std::size_t size_ = 0;
   std::vector<std::unique_ptr<Chunk[]>> blocks_;
   std::size_t chunks_ = 0;  // chunks ever made (in blocks_)
