@@ -122,6 +122,9 @@ void SiteLp::refer(Context& ctx, std::uint32_t i, int target, int from) {
   }
   track(p, ctx.now(), target, TrackState::Handoff);
   if (!hosted(target)) return transfer_out(ctx, i, delay);
+  // A new episode (an arrival or a re-referral) has no hand-off: it arrives now, without an
+  // event of its own (one event fewer per episode; nothing else can happen to the person first).
+  if (from < 0) return arrive(ctx, i);
   ctx.schedule(delay, kReferralArrive, pack(i, p.version));
 }
 
@@ -308,6 +311,7 @@ int SiteLp::choose_route(Context& ctx, const Person& p, int sv) {
     if (!c.need_levels.empty() && std::find(c.need_levels.begin(), c.need_levels.end(), p.need) == c.need_levels.end()) continue;
     if (age < c.min_age || age >= c.max_age) continue;
     if (!c.cohorts.empty() && std::find(c.cohorts.begin(), c.cohorts.end(), p.cohort) == c.cohorts.end()) continue;
+    if (r.to.size() == 1) return r.to.front().service;  // one target: nothing to draw (keyed streams: no other draw moves)
     RandomStream rng = stream(ctx, p, Purpose::Route, sv, p.visits);
     double u = rng.uniform01();
     for (const RouteTarget& t : r.to) {

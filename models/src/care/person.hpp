@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "care/events.hpp"
+#include "careflow/engine/distribution.hpp"
 
 namespace careflow::models::care {
 
@@ -113,6 +114,6 @@ inline std::uint64_t pack(std::uint32_t index, std::uint32_t version) {
 inline std::uint32_t index_of(std::uint64_t payload) { return static_cast<std::uint32_t>(payload & 0xFFFFFFFFu); }
 inline std::uint32_t version_of(std::uint64_t payload) { return static_cast<std::uint32_t>(payload >> 32); }
 
-inline double exp_draw(RandomStream& rng, double rate) { return -std::log(rng.uniform01()) / rate; }
+inline double exp_draw(RandomStream& rng, double rate) { return standard_exponential(rng) / rate; }
 
 }  // namespace careflow::models::care
