@@ -1,7 +1,8 @@
 // Throughput of replications of the default care scenario on 1 thread and on all threads,
-// interleaved in one run (the machine is shared: ratios are measured side by side).
+// interleaved in one run (the machine is shared: ratios are measured side by side), and the
+// same as runs per minute: what calibration, which runs the model many times, waits for.
 //
-//   bench_replications [REPLICATIONS=8] [YEARS=15] [REPEATS=2]
+//   bench_replications [REPLICATIONS=8] [YEARS=15] [REPEATS=2] [WARMUP_YEARS=as the default, 5]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -19,9 +20,10 @@ int main(int argc, char** argv) {
   s.replications = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 8;
   s.horizon_years = argc > 2 ? std::atof(argv[2]) : 15;
   const int repeats = argc > 3 ? std::atoi(argv[3]) : 2;
+  if (argc > 4) s.warmup_years = std::atof(argv[4]);
   const unsigned all = std::max(1u, std::thread::hardware_concurrency());
-  std::printf("default scenario: %llu replications x %.0f years; best of %d\n",
-              static_cast<unsigned long long>(s.replications), s.horizon_years, repeats);
+  std::printf("default scenario: %llu replications x %.0f years (%.0f of warm-up); best of %d\n",
+              static_cast<unsigned long long>(s.replications), s.horizon_years, s.warmup_years, repeats);
   double best[2] = {1e300, 1e300};
   std::uint64_t events = 0, episodes = 0;
   for (int i = 0; i < repeats; ++i) {
@@ -43,5 +45,8 @@ int main(int argc, char** argv) {
   std::printf("%u threads    %10.2f s %10.2f M events/s %12.0f person-episodes/s\n", all, best[1], static_cast<double>(events) / best[1] / 1e6,
               static_cast<double>(episodes) / best[1]);
   std::printf("speed-up %u threads / 1 thread: %.2f\n", all, best[0] / best[1]);
+  // Runs (replications) per minute, for calibration's many short runs (bench/run_all.py).
+  std::printf("RESULT runs_per_minute_1_thread %.2f\nRESULT runs_per_minute_%u_threads %.2f\n",
+              static_cast<double>(s.replications) / best[0] * 60.0, all, static_cast<double>(s.replications) / best[1] * 60.0);
   return 0;
 }

@@ -126,6 +126,16 @@ def main():
     rep = run([os.path.join(BIN, "bench_replications"), "2" if q else "8", "7" if q else "15", "1" if q else "2"])
     notes += [line for line in rep.splitlines() if "threads" in line or "speed-up" in line or "thread " in line]
 
+    # What calibration does: many short runs of the default, each 5 warm-up years (the default's
+    # warm-up: there is no warm start) and 5 reported years, one replication per run, on 1 thread
+    # and on all cores (runs in parallel: each replication is one run).
+    cal = run([os.path.join(BIN, "bench_replications"), "4" if q else "16", "10", "1" if q else "2", "5"])
+    per_min = {k: v[0] for k, v in results(cal).items() if k.startswith("runs_per_minute")}
+    speed = [line for line in cal.splitlines() if line.startswith("speed-up")]
+    notes.append("calibration (the default, 5 warm-up + 5 reported years, one replication per run): "
+                 + ", ".join(f"{v:.1f} runs/minute on {k.split('_', 3)[3].replace('_', ' ')}" for k, v in sorted(per_min.items()))
+                 + (f" ({speed[0]})" if speed else ""))
+
     # Memory per person on a population sweep.
     mem = run([os.path.join(BIN, "bench_memory"), "7" if q else "8", "1,2" if q else "1,2,4,8"])
     per = results(mem)["memory_per_person"][0]

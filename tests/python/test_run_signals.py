@@ -25,10 +25,16 @@ SEED = int(os.environ.get("CAREFLOW_SIGNAL_SEED", "20261130"))
 print(f"signal moments drawn with CAREFLOW_SIGNAL_SEED={SEED}")
 
 
-def complete(path):
-    """A results file careflow finished: opens with h5py and holds both replications."""
+def format_version(path):
     with h5py.File(path, "r") as f:
-        return f.attrs["format_version"] == 1 and len([k for k in f["replications"]]) == 2
+        return int(f.attrs["format_version"])
+
+
+def complete(path, version):
+    """A results file careflow finished: opens with h5py, has the format this careflow writes
+    (`version`, read from the reference run's file) and holds both replications."""
+    with h5py.File(path, "r") as f:
+        return f.attrs["format_version"] == version and len([k for k in f["replications"]]) == 2
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +55,7 @@ def reference(tmp_path_factory):
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["SIGINT", "SIGTERM", "SIGKILL"])
 def test_killed_run_leaves_no_partial_file(tmp_path, reference, sig):
     previous, seconds = reference
+    version = format_version(previous)
     rng = random.Random(SEED * 31 + int(sig))
     outcomes = {"killed": 0, "finished first": 0}
     for k in range(KILLS_PER_SIGNAL):
@@ -66,12 +73,12 @@ def test_killed_run_leaves_no_partial_file(tmp_path, reference, sig):
         _, err = proc.communicate(timeout=120)
         if proc.returncode == 0:
             outcomes["finished first"] += 1
-            assert complete(out)
+            assert complete(out, version)
         else:
             outcomes["killed"] += 1
             assert proc.returncode == -sig, err
             if out.exists() and not (had_previous and out.read_bytes() == previous.read_bytes()):
-                assert complete(out), f"a partial results file was left at the target (killed after {moment:.2f} s)"
+                assert complete(out, version), f"a partial results file was left at the target (killed after {moment:.2f} s)"
             elif not had_previous:
                 assert not out.exists()
         leftovers = [p.name for p in work.iterdir() if p.name != "results.h5"]
