@@ -16,16 +16,8 @@ Resource::Resource(std::uint32_t capacity, QueueDiscipline discipline, std::uint
       queue_level_(start),
       busy_level_(start),
       capacity_level_(start) {
-  free_units_.reserve(capacity);
-  for (std::uint32_t u = 0; u < capacity; ++u) free_units_.push_back(u);  // ascending: already a min-heap
+  for (std::uint32_t u = 0; u < capacity; ++u) free_units_.insert(u);
   capacity_level_.set(start, capacity);
-}
-
-std::uint32_t Resource::take_free_unit() {
-  std::pop_heap(free_units_.begin(), free_units_.end(), std::greater<>{});
-  const std::uint32_t u = free_units_.back();
-  free_units_.pop_back();
-  return u;
 }
 
 void Resource::occupy(SimTime now, std::uint32_t unit) {
@@ -134,8 +126,7 @@ std::optional<ServiceStart> Resource::release(SimTime now, std::uint32_t unit) {
   if (waiting_ > 0) {
     if (auto slot = pop_next()) return start_waiting(now, *slot, unit);
   }
-  free_units_.push_back(unit);
-  std::push_heap(free_units_.begin(), free_units_.end(), std::greater<>{});
+  free_units_.insert(unit);
   return std::nullopt;
 }
 
@@ -152,15 +143,13 @@ bool Resource::renege(SimTime now, QueueTicket ticket) {
 
 void Resource::set_capacity(SimTime now, std::uint32_t capacity, std::vector<ServiceStart>& started) {
   if (capacity < capacity_) {
-    std::erase_if(free_units_, [capacity](std::uint32_t u) { return u >= capacity; });
-    std::make_heap(free_units_.begin(), free_units_.end(), std::greater<>{});
+    free_units_.erase_from(capacity);
   } else if (units_.size() < capacity) {
     units_.resize(capacity);
   }
   for (std::uint32_t u = capacity_; u < capacity; ++u) {
     if (units_[u].busy()) continue;  // retired earlier, still finishing: joins when released
-    free_units_.push_back(u);
-    std::push_heap(free_units_.begin(), free_units_.end(), std::greater<>{});
+    free_units_.insert(u);
   }
   capacity_ = capacity;
   capacity_level_.set(now, capacity);

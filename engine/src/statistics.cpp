@@ -32,27 +32,6 @@ QuantileSketch::QuantileSketch(double relative_accuracy) : alpha_(relative_accur
 
 // Bin k holds (gamma^(k-1), gamma^k]; its representative 2 gamma^k / (gamma + 1) is within
 // relative error alpha of every value in it.
-int QuantileSketch::index_of(double x) const { return static_cast<int>(std::ceil(std::log(x) / log_gamma_)); }
-
-void QuantileSketch::add(double x) {
-  if (std::isnan(x)) return;
-  if (x < 0) x = 0;
-  if (n_ == 0) {
-    min_ = max_ = x;
-  } else {
-    min_ = std::min(min_, x);
-    max_ = std::max(max_, x);
-  }
-  ++n_;
-  sum_ += x;
-  // Values too small for a bin (below 1e-300) count as zeros: no wait at all, in practice.
-  if (!(x > 1e-300)) {
-    ++zeros_;
-    return;
-  }
-  ++bin(index_of(x));
-}
-
 std::uint64_t& QuantileSketch::bin(int k) {
   if (bins_.empty()) {
     offset_ = k;

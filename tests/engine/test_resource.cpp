@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <random>
+#include <set>
 #include <vector>
 
 #include "careflow/engine/resource.hpp"
@@ -113,4 +115,35 @@ TEST_CASE("utilisation counts busy unit-time over available unit-time", "[engine
   r.reset_statistics(10);
   CHECK(r.unit_utilisation(1, 20) == Approx(1.0));
   CHECK(r.utilisation(20) == Approx(0.5));
+}
+
+TEST_CASE("the free-unit set hands out its lowest member, as a min-heap would", "[engine][resource]") {
+  // Random inserts and takes over 10,000 units (three summary words) against std::set.
+  UnitSet s;
+  std::set<std::uint32_t> ref;
+  std::mt19937_64 g(7);
+  for (int step = 0; step < 200000; ++step) {
+    const bool take = !ref.empty() && (g() % 3 == 0);
+    if (take) {
+      REQUIRE(s.take_lowest() == *ref.begin());
+      ref.erase(ref.begin());
+    } else {
+      const auto u = static_cast<std::uint32_t>(g() % 10000);
+      s.insert(u);
+      ref.insert(u);
+    }
+    REQUIRE(s.size() == ref.size());
+    REQUIRE(s.empty() == ref.empty());
+    if (step % 50000 == 49999) {  // capacity cut: members at or above the limit go
+      const auto limit = static_cast<std::uint32_t>(g() % 10000);
+      s.erase_from(limit);
+      ref.erase(ref.lower_bound(limit), ref.end());
+      REQUIRE(s.size() == ref.size());
+    }
+  }
+  while (!ref.empty()) {
+    REQUIRE(s.take_lowest() == *ref.begin());
+    ref.erase(ref.begin());
+  }
+  CHECK(s.empty());
 }

@@ -29,13 +29,13 @@ void Ledger::occupy(int sv, bool self, double now, int delta) {
 }
 
 void Ledger::charge_occupancy(std::size_t sv, double now) {
+  // A service's rate is fixed by the scenario: at no rate nothing is ever booked, and the
+  // marks are read by nothing else, so they need not follow.
   const double rate = s_.services[sv].cost.daily_rate();
+  if (!(rate > 0)) return;
   const double funded = funded_occ_[sv].area(now), self = self_occ_[sv].area(now);
-  if (rate > 0) {
-    const double amount = rate * (funded - funded_mark_[sv]);
-    book(sv, amount, now);
-    if (after_warmup(now)) money_.self_funded += rate * (self - self_mark_[sv]);
-  }
+  book(sv, rate * (funded - funded_mark_[sv]), now);
+  if (after_warmup(now)) money_.self_funded += rate * (self - self_mark_[sv]);
   funded_mark_[sv] = funded;
   self_mark_[sv] = self;
 }

@@ -1,6 +1,8 @@
 // Statistics within one replication and across replications.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -111,8 +113,30 @@ class QuantileSketch {
  public:
   explicit QuantileSketch(double relative_accuracy = 0.005);
 
-  /// Adds x >= 0 (negative values count as 0; NaN is ignored).
-  void add(double x);
+  /// Adds x >= 0 (negative values count as 0; NaN is ignored). Inline: one per service start.
+  void add(double x) {
+    if (std::isnan(x)) return;
+    if (x < 0) x = 0;
+    if (n_ == 0) {
+      min_ = max_ = x;
+    } else {
+      min_ = std::min(min_, x);
+      max_ = std::max(max_, x);
+    }
+    ++n_;
+    sum_ += x;
+    // Values too small for a bin (below 1e-300) count as zeros: no wait at all, in practice.
+    if (!(x > 1e-300)) {
+      ++zeros_;
+      return;
+    }
+    const int k = index_of(x);
+    if (k >= offset_ && static_cast<std::size_t>(k - offset_) < bins_.size()) {
+      ++bins_[static_cast<std::size_t>(k - offset_)];  // the usual case: a bin already held
+      return;
+    }
+    ++bin(k);
+  }
   /// Adds every observation of `other` (same accuracy).
   void merge(const QuantileSketch& other);
 
@@ -131,7 +155,7 @@ class QuantileSketch {
   void load(ByteReader& r);
 
  private:
-  int index_of(double x) const;
+  int index_of(double x) const { return static_cast<int>(std::ceil(std::log(x) / log_gamma_)); }
   std::uint64_t& bin(int k);  // the count of bin k, growing the dense store to reach it
   double value_of_rank(std::uint64_t rank) const;  // 0-based order statistic, estimated
 
