@@ -103,6 +103,15 @@ void print_warnings(const std::vector<models::Warning>& warnings) {
   }
 }
 
+void warn_unstable_queues(const models::RunResult& r, const std::string& scenario) {
+  for (const models::UnstableQueue& q : models::check_queue_stability(r.summary).unstable)
+    diagnose(
+        "careflow: warning: {}{}{}: unstable queue: it grows through the reported period (+{:.1f} people waiting from its first "
+        "third to its last, at least +{:.1f} with 99% confidence; mean queue {:.1f}): its waits depend on the horizon and "
+        "the seed, not on a steady state\n",
+        scenario, scenario.empty() ? "" : ": ", q.service, q.growth, q.lower, q.mean_queue);
+}
+
 void write_tables(const std::vector<sheets::Table>& tables, const std::string& xlsx, const std::string& csv_dir, bool quiet) {
   if (!xlsx.empty()) {
     sheets::write_tables_xlsx(tables, xlsx);

@@ -31,6 +31,9 @@ void check_memory(const models::Scenario& s, const models::CareRunOptions& opt, 
 
 /// Each warning on stderr as "careflow: warning: FILE:LINE: FIELD: MESSAGE".
 void print_warnings(const std::vector<models::Warning>& warnings);
+/// One warning on stderr for each unstable queue of a run (models::check_queue_stability).
+/// `scenario`, when given, names the run (compare: several runs).
+void warn_unstable_queues(const models::RunResult& r, const std::string& scenario = "");
 /// The tables as a workbook and/or CSV files, saying so unless `quiet`.
 void write_tables(const std::vector<sheets::Table>& tables, const std::string& xlsx, const std::string& csv_dir, bool quiet);
 

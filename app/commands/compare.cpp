@@ -109,6 +109,7 @@ int compare(const CompareArgs& a) {
     check_memory(sized, a.options.run, false);
   }
   const models::Comparison c = models::compare(scenarios, a.options);
+  for (std::size_t k = 0; k < c.runs.size(); ++k) warn_unstable_queues(c.runs[k], c.names[k]);
   if (a.json) print_comparison_json(c);
   else print_comparison(c, a.options, a.all);
   write_tables(sheets::comparison_tables(c), a.xlsx, a.csv_dir, a.json);

@@ -50,6 +50,13 @@ void print_json(const models::Scenario& s, const models::RunResult& r) {
     w.key("subject").value(m.id.subject).key("unit").value(m.id.unit).key("mean").value(m.ci.mean);
     w.key("half_width").value(m.ci.half_width).key("n").value(m.ci.n).end_object();
   }
+  w.line_break(0).end_array();
+  const models::QueueStability st = models::check_queue_stability(r.summary);
+  w.key("queue_stability_checked").value(st.tested).key("unstable_queues").begin_array();
+  for (const models::UnstableQueue& q : st.unstable) {
+    w.line_break(2).begin_object().key("service").value(q.service).key("growth").value(q.growth);
+    w.key("growth_lower_99").value(q.lower).key("mean_queue").value(q.mean_queue).end_object();
+  }
   w.line_break(0).end_array().end_object();
   fmt::print("{}\n", w.text());
 }
@@ -68,6 +75,10 @@ void print_summary(const models::Scenario& s, const models::RunResult& r) {
              s.replications, s.seed, s.horizon_years - s.warmup_years, s.warmup_years, events, r.seconds);
   fmt::print("Figures are means across replications ± the half-width of their 95% confidence interval.\n");
 
+  const models::QueueStability stability = models::check_queue_stability(r.summary);
+  auto unstable = [&](const std::string& service) {
+    return std::any_of(stability.unstable.begin(), stability.unstable.end(), [&](const auto& q) { return q.service == service; });
+  };
   fmt::print("\nWAITING TIMES (days, referral to start of service)\n");
   fmt::print("{:<24} {:>16} {:>16} {:>16} {:>16} {:>12}\n", "service", "mean", "median", "90th pct", "95th pct", "utilisation");
   for (const auto& sv : s.services) {
@@ -78,6 +89,7 @@ void print_summary(const models::Scenario& s, const models::RunResult& r) {
     fmt::print("{:<24} {:>16} {:>16} {:>16} {:>16} {:>12}\n", sv.name, ci_text(mean->ci, 1),
                ci_text(find("waits", "median_wait_days", sv.name)->ci, 1), ci_text(find("waits", "p90_wait_days", sv.name)->ci, 1),
                ci_text(find("waits", "p95_wait_days", sv.name)->ci, 1), util ? number(util->ci.mean, 2) : "–");
+    if (unstable(sv.name)) fmt::print("{:<24} ^ unstable queue: these waits depend on the horizon and the seed\n", "");
   }
   for (const auto& term : models::kTiers) {
     const std::string tier(term.name);
@@ -86,6 +98,13 @@ void print_summary(const models::Scenario& s, const models::RunResult& r) {
     if (m && !std::isnan(m->ci.mean))
       fmt::print("{:<24} {:>16} {:>16} {:>16}\n", std::string("all ") + tier, ci_text(m->ci, 1), "", ci_text(p90->ci, 1));
   }
+
+  if (!stability.tested)
+    fmt::print("Queue stability not checked: {} replication(s); the check needs {} (docs/model.md).\n", stability.replications,
+               models::QueueStability::kMinReplications);
+  else if (stability.unstable.empty())
+    fmt::print("Every queue is stable: none grows through the reported period (checked across {} replications).\n",
+               stability.replications);
 
   fmt::print("\nSTEP CHANGES\n");
   for (const auto& m : r.summary)
@@ -132,6 +151,7 @@ int run_here(const RunArgs& a, const Simulate& simulate) {
   print_warnings(models::validate_scenario(s));
   check_memory(s, opt, a.all_episodes);
   models::RunResult result = simulate(s, opt);
+  warn_unstable_queues(result);
   models::Scenario used = s;
   if (a.advise || a.use_advice) {
     const models::Advice advice = models::advise(result, a.advice_metric, a.precision);
@@ -145,6 +165,7 @@ int run_here(const RunArgs& a, const Simulate& simulate) {
       models::CareRunOptions again = opt;
       again.replications = 0;
       result = models::run_scenario(used, again);
+      warn_unstable_queues(result);
     }
   }
   if (!a.out.empty()) {

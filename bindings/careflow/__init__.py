@@ -187,6 +187,19 @@ class Result:
         return self.values.loc[(family, name, subject)]
 
     @property
+    def unstable_queues(self) -> pd.DataFrame:
+        """Services whose queue grows through the reported period (docs/model.md, "Unstable
+        queues"): service, growth (people, last third minus first), growth_lower_99, mean_queue.
+        Their waits depend on the horizon and the seed. Empty when every queue is stable, and
+        when the check was not made (fewer than 3 replications: see ``queue_stability_checked``)."""
+        return pd.DataFrame(list(self._d["unstable_queues"]), columns=["service", "growth", "growth_lower_99", "mean_queue"])
+
+    @property
+    def queue_stability_checked(self) -> bool:
+        """Whether the run had the replications (at least 3) the stability check needs."""
+        return bool(self._d["queue_stability_checked"])
+
+    @property
     def episodes(self) -> pd.DataFrame:
         """One row per episode (a person's stay at a service), with service and cohort names."""
         df = pd.DataFrame({k: np.asarray(v) for k, v in self._d["episodes"].items()})

@@ -192,6 +192,18 @@ void add_metrics(py::dict& d, const models::RunResult& r) {
   d["mean"] = array(mean);
   d["half_width"] = array(half);
   d["n"] = array(n);
+  const models::QueueStability st = models::check_queue_stability(r.summary);
+  py::list unstable;
+  for (const models::UnstableQueue& q : st.unstable) {
+    py::dict row;
+    row["service"] = q.service;
+    row["growth"] = q.growth;
+    row["growth_lower_99"] = q.lower;
+    row["mean_queue"] = q.mean_queue;
+    unstable.append(row);
+  }
+  d["unstable_queues"] = unstable;
+  d["queue_stability_checked"] = st.tested;
   std::vector<std::uint64_t> fp, ev;
   for (const auto& rep : r.replications) {
     fp.push_back(rep.fingerprint);

@@ -42,6 +42,14 @@ std::vector<Table> run_tables(const models::Scenario& s, const models::RunResult
   run.rows.push_back({std::string("horizon_years"), s.horizon_years});
   run.rows.push_back({std::string("warmup_years"), s.warmup_years});
   run.rows.push_back({std::string("run_seconds"), r.seconds});
+  // The stationarity check in words (docs/model.md, "Unstable queues").
+  const models::QueueStability st = models::check_queue_stability(r.summary);
+  std::string stability = st.tested ? "every queue stable" : "not checked: fewer than 3 replications";
+  if (!st.unstable.empty()) {
+    stability = "unstable, waits depend on the horizon and the seed:";
+    for (const models::UnstableQueue& q : st.unstable) stability += " " + q.service;
+  }
+  run.rows.push_back({std::string("queue_stability"), stability});
   out.push_back(std::move(run));
   std::vector<models::MetricId> ids;
   for (const auto& m : r.summary) ids.push_back(m.id);

@@ -165,6 +165,28 @@ test("the report opens offline with its charts", async () => {
   await context.close();
 });
 
+test("the report marks an unstable queue and says why its waits cannot be read", async () => {
+  // The M/M/1 example at utilisation 1.25: its queue grows all run (8 replications: enough to judge).
+  const mm1 = path.join(__dirname, "..", "..", "scenarios", "examples", "mm1.yaml");
+  must(["run", mm1, "--replications", "8", "--years", "4", "-q", "--out", file("unstable.h5"),
+        "--set", "cohorts[customers].episodes_per_1000_per_year=456.6"]);
+  must(["report", file("unstable.h5"), "--out", file("unstable.html")]);
+  const { page, seen, context } = await open("unstable.html");
+  await page.waitForFunction(() => window.careflowReport && window.careflowReport.ready);
+  const warning = await page.$$eval("p.warning", (ps) => ps.map((p) => p.textContent).join(" "));
+  assert.match(warning, /Unstable queue .*server.*depend on the horizon and the seed/);
+  const cells = await page.$$eval("td", (tds) => tds.map((t) => t.textContent));
+  assert.ok(cells.includes("server ⚠ unstable queue"), `cells: ${cells.slice(0, 8)}`);
+  assert.deepEqual(seen.errors, []);
+  await context.close();
+  // The default's short runs above have 2 replications: the report says the check was not made.
+  const two = await open("report.html");
+  await two.page.waitForFunction(() => window.careflowReport && window.careflowReport.ready);
+  const text = await two.page.$eval("body", (b) => b.textContent);
+  assert.match(text, /Queue stability not checked: it needs at least 3 replications/);
+  await two.context.close();
+});
+
 test("video export: the expected duration and number of frames", () => {
   must(["animate", file("a.h5"), "--video", file("flows.mp4"), "--video", file("flows.gif"), "--video-seconds", "3", "--fps", "10"]);
   for (const name of ["flows.mp4", "flows.gif"]) {

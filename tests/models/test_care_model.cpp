@@ -304,3 +304,39 @@ TEST_CASE("textbook scenarios match queueing theory through the care model", "[c
   check_stations("jackson.yaml", {"intake", "review", "specialist"});
   CHECK(careflow::testing::erlang_c_wait(0.8, 1.0, 1) == Approx(4.0));
 }
+
+// The stationarity check (docs/model.md, "Unstable queues"). Under a stable queue the one-sided
+// test alarms with probability at most 1% per service (less with the materiality rule), so in 100
+// independent runs more than 4 alarms has probability 0.34% (binomial, p = 0.01): a check whose
+// false-alarm rate were above its level would fail here. An overloaded queue must alarm every time.
+TEST_CASE("the stationarity check alarms on an overloaded queue and not on stable ones", "[care][stability]") {
+  const std::string base = R"(careflow: 1
+name: stability
+run: {horizon_years: 3, warmup_years: 0.5, replications: 5, seed: 1}
+agencies: [{name: council, budget_per_year: 0}]
+cohorts:
+  - {name: people, population: 100000, age: [20, 60], episodes_per_1000_per_year: RATE, entry: team, need_mix: {universal: 1.0}, rereferral_probability: 0}
+services:
+  - {name: team, tier: intermediate, agency: council, capacity: 5, duration: {exponential: {mean: 1}}, routes: [{to: {exit: 1}}]}
+)";
+  // 14.61 per 1000 a year of 100,000 people = 4 a day: rho = 0.8; 20.09 = 5.5 a day: rho = 1.1.
+  auto alarms = [&](const std::string& rate, std::uint64_t seeds, std::size_t replications) {
+    Scenario s = parse_scenario(replace(base, "RATE", rate), "stability.yaml");
+    s.replications = replications;
+    int n = 0;
+    for (std::uint64_t seed = 1; seed <= seeds; ++seed) {
+      s.seed = seed;
+      RunResult r = run_scenario(s);
+      summarise(r);
+      const QueueStability st = check_queue_stability(r.summary);
+      REQUIRE(st.tested == (replications >= QueueStability::kMinReplications));
+      n += static_cast<int>(st.unstable.size());
+    }
+    return n;
+  };
+  const int stable = alarms("14.61", 100, 5);
+  INFO("alarms on a stable M/M/5 at rho 0.8: " << stable << " of 100 runs");
+  CHECK(stable <= 4);
+  CHECK(alarms("20.09", 20, 5) == 20);
+  CHECK(alarms("20.09", 3, 2) == 0);  // two replications: not judged, never an alarm
+}

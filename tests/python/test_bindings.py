@@ -64,6 +64,18 @@ def test_run_matches_theory_and_has_tables():
     assert len(r.metric("waits", "mean_wait_days", "server")) == 10
 
 
+def test_unstable_queues_are_named():
+    # The M/M/1 example is stable; with arrivals above the service rate (rho 1.25) it is not.
+    s = example("examples/mm1.yaml")
+    stable = careflow.run(s, replications=4, years=4)
+    assert stable.queue_stability_checked and stable.unstable_queues.empty
+    overloaded = careflow.run(s.with_changes({"cohorts[customers].episodes_per_1000_per_year": 456.6}), replications=8, years=4)
+    q = overloaded.unstable_queues
+    assert list(q.columns) == ["service", "growth", "growth_lower_99", "mean_queue"]
+    assert list(q.service) == ["server"] and (q.growth_lower_99 > 0).all()
+    assert not careflow.run(s, replications=2, years=2).queue_stability_checked
+
+
 def test_threads_do_not_change_results_and_gil_is_released():
     s = careflow.default()
     ticks = []

@@ -185,9 +185,11 @@ void waits_json(Writer& w, const io::StoredRun& run) {
     for (const models::EpisodeRecord& e : run.result.replications.front().episodes)
       if (e.service >= 0 && static_cast<std::size_t>(e.service) < waits.size() && std::isfinite(e.wait()) && e.referred >= run.warmup_days)
         waits[static_cast<std::size_t>(e.service)].push_back(e.wait());
+  const models::QueueStability st = models::check_queue_stability(run.result.summary);
   w.begin_array();
   for (std::size_t k = 0; k < run.services.size(); ++k) {
     const std::string& name = run.services[k].name;
+    const bool unstable = std::any_of(st.unstable.begin(), st.unstable.end(), [&](const auto& u) { return u.service == name; });
     std::vector<double> q;
     for (double p : {0.05, 0.25, 0.5, 0.75, 0.9, 0.95}) q.push_back(waits[k].empty() ? std::nan("") : quantile(waits[k], p));
     auto metric = [&](const char* key, const char* n) {
@@ -196,6 +198,7 @@ void waits_json(Writer& w, const io::StoredRun& run) {
       else w.null();
     };
     w.begin_object().key("service").value(name).key("tier").value(run.services[k].tier).key("episodes").value(waits[k].size());
+    w.key("unstable").value(unstable).key("stability_checked").value(st.tested);
     w.key("q").array(q);
     metric("mean", "mean_wait_days");
     metric("median", "median_wait_days");

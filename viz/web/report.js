@@ -131,6 +131,15 @@
     "Boxes: the middle half of waits (25th–75th percentile), whiskers 5th–95th, the bar inside the median — " +
     "from every episode of replication 0 that began in the reported period. Diamonds: mean wait with its 95% interval across replications. " +
     "Square-root scale, so short and long waits both show.");
+  runs.forEach(function (r, k) {
+    var bad = r.waits.filter(function (w) { return w.unstable; }).map(function (w) { return label(w.service); });
+    var who = two ? (k ? "B: " : "A: ") : "";
+    if (bad.length)
+      el("p", { class: "warning" }, who + "Unstable queue" + (bad.length > 1 ? "s" : "") + " (marked ⚠): " + bad.join(", ") +
+        ". The queue grows through the reported period, so its waits depend on the horizon and the seed — do not read them as the service's wait.", ws);
+    else if (r.waits.length && !r.waits[0].stability_checked)
+      el("p", {}, who + "Queue stability not checked: it needs at least 3 replications.", ws);
+  });
   (function () {
     var rowsByTier = [];
     TIERS.forEach(function (tier) {
@@ -152,7 +161,8 @@
     rowsByTier.forEach(function (i, r) {
       var y = T + r * rowH, name = runs[0].waits[i].service, tier = runs[0].waits[i].tier;
       if (tier !== lastTier) { svg("line", { x1: 0, x2: W, y1: y, y2: y, stroke: "#9aa5b1" }, s); lastTier = tier; svg("text", { x: W - 4, y: y + 11, "text-anchor": "end", "font-size": 10, fill: "#52606d" }, s, tier.toUpperCase()); }
-      svg("text", { x: L - 8, y: y + rowH / 2 + 4, "text-anchor": "end", "font-size": 12 }, s, label(name));
+      var shaky = runs.some(function (run) { return run.waits.some(function (x) { return x.service === name && x.unstable; }); });
+      svg("text", { x: L - 8, y: y + rowH / 2 + 4, "text-anchor": "end", "font-size": 12 }, s, label(name) + (shaky ? " ⚠" : ""));
       runs.forEach(function (run, k) {
         var w = run.waits.filter(function (x) { return x.service === name; })[0];
         if (!w) return;
@@ -175,7 +185,8 @@
     ["service", "tier"].concat(runs.length > 1 ? ["mean A", "mean B", "90th pct A", "90th pct B"] : ["mean", "median", "90th pct", "95th pct"]).forEach(function (x) { el("th", {}, x, h); });
     rowsByTier.forEach(function (i) {
       var w0 = runs[0].waits[i], tr = el("tr", {}, null, t);
-      el("td", {}, label(w0.service), tr); el("td", {}, w0.tier, tr);
+      var w1u = two && runs[1].waits.some(function (x) { return x.service === w0.service && x.unstable; });
+      el("td", {}, label(w0.service) + (w0.unstable || w1u ? " ⚠ unstable queue" : ""), tr); el("td", {}, w0.tier, tr);
       if (two) {
         var w1 = runs[1].waits.filter(function (x) { return x.service === w0.service; })[0] || {};
         [w0.mean, w1.mean, w0.p90, w1.p90].forEach(function (c) { el("td", {}, ci(c), tr); });

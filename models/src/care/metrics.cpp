@@ -146,6 +146,7 @@ void figures(const Scenario& s, const SiteFigures& f, Emit&& emit) {
     emit(kStarts, n, per_year(fig.starts));
     emit(kUtilisation, n, fig.queue.utilisation);
     emit(kMeanQueue, n, fig.queue.mean_queue);
+    emit(kQueueGrowth, n, fig.queue.growth);
     emit(kTurnedAway, n, per_year(fig.balked + fig.reneged));
   }
   emit(kPeopleEntered, "", static_cast<double>(T.entered));

@@ -22,6 +22,10 @@ struct ServiceFigures {
   // site that runs the service (the other sites' copies stay zero).
   struct Queue {
     double utilisation = 0, mean_queue = 0, mean_busy = 0;
+    // The mean of the weekly queue (people waiting at each week's end) over the last third of
+    // the appraisal period minus that over its first third: the stationarity check (results.hpp
+    // unstable_queues). NaN when a third holds no week's end.
+    double growth = 0;
   } queue;
   TimeWeighted delayed_beds;  // a hospital's beds held by medically fit patients (delayed transfers)
 

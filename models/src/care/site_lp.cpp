@@ -26,6 +26,7 @@ SiteLp::SiteLp(const Scenario& s, Recorder& recorder, int site)
     base_capacity_.push_back(sv.capacity);
   }
   week_.resize(ns);
+  thirds_.resize(ns);
   week_rows_.resize(ns);
   beds_away_.assign(ns, 0);
   // Tracked persons: every k-th arrival by id, so the same people are tracked in every scenario.
@@ -105,8 +106,11 @@ void SiteLp::on_finish(Context& ctx) {
       figs_.services[static_cast<std::size_t>(p.bed_hospital)].delayed_beds.add(end, -1);
   });
   finish_series(end);
-  for (std::size_t sv = 0; sv < s_.services.size(); ++sv)
-    figs_.services[sv].queue = {res_[sv].utilisation(end), res_[sv].queue_level().mean(end), res_[sv].busy_level().mean(end)};
+  for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
+    const Thirds& t = thirds_[sv];
+    const double growth = t.first_weeks > 0 && t.last_weeks > 0 ? t.last / t.last_weeks - t.first / t.first_weeks : kNaN;
+    figs_.services[sv].queue = {res_[sv].utilisation(end), res_[sv].queue_level().mean(end), res_[sv].busy_level().mean(end), growth};
+  }
   figs_.person_records = people_.size();
 }
 
@@ -180,11 +184,17 @@ void SiteLp::weekly(Context& ctx) {
 
 void SiteLp::record_week(double now) {
   ledger_.charge_recurring(now);
+  // Which third of the appraisal period this week's end lies in (0 or 2 count for the check).
+  const double period = horizon_ - warmup_;
+  const double at = period > 0 ? (now - warmup_) / period : -1;
+  const int third = at > 0 && at <= 1.0 / 3 ? 0 : at > 2.0 / 3 ? 2 : 1;
   for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
     if (hosted(static_cast<int>(sv))) ledger_.charge_occupancy(sv, now);
-    week_rows_[sv] = {static_cast<double>(res_[sv].queue_length()), static_cast<double>(res_[sv].busy()),
-                      ledger_.take_week_spend(sv), week_[sv].ups, week_[sv].downs};
+    const auto queue = static_cast<double>(res_[sv].queue_length());
+    week_rows_[sv] = {queue, static_cast<double>(res_[sv].busy()), ledger_.take_week_spend(sv), week_[sv].ups, week_[sv].downs};
     week_[sv] = {};
+    if (third == 0) thirds_[sv].first += queue, ++thirds_[sv].first_weeks;
+    if (third == 2) thirds_[sv].last += queue, ++thirds_[sv].last_weeks;
   }
   if (keep_.series) recorder_.week(now, week_rows_);
   last_week_ = now;

@@ -115,6 +115,11 @@ class SiteLp final : public LogicalProcess {
     double ups = 0, downs = 0;  // step changes this week (by the service counted)
   };
   std::vector<Week> week_;
+  struct Thirds {  // weekly queue lengths in the first and last thirds of the appraisal period
+    double first = 0, last = 0;
+    std::uint32_t first_weeks = 0, last_weeks = 0;
+  };
+  std::vector<Thirds> thirds_;
   std::vector<WeekRow> week_rows_;  // reused each week
   double last_week_ = -kInfinity;   // end of the last week recorded
   const std::atomic<bool>* stop_ = nullptr;  // read (relaxed) once a week

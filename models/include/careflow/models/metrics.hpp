@@ -123,6 +123,9 @@ inline constexpr MetricDef kStarts{"activity", "starts_per_year", "people", kSer
 inline constexpr MetricDef kUtilisation{"activity", "utilisation", "share", kService, Neither,
                                         "share of the places in use over the appraisal period"};
 inline constexpr MetricDef kMeanQueue{"activity", "mean_queue", "people", kService, Lower, "mean number of people waiting"};
+inline constexpr MetricDef kQueueGrowth{"activity", "queue_growth", "people", kService, Lower,
+                                        "mean queue over the last third of the appraisal period minus the first third "
+                                        "(weekly counts): a rise the replications agree on means an unstable queue"};
 inline constexpr MetricDef kTurnedAway{"activity", "turned_away_per_year", "people", kService, Lower,
                                        "people turned away by a full queue or giving up waiting, a year"};
 inline constexpr MetricDef kPeopleEntered{"invariants", "people_entered", "people", kSystem, Neither,
@@ -132,7 +135,7 @@ inline constexpr MetricDef kPeopleExited{"invariants", "people_exited", "people"
 }  // namespace metric
 
 /// Every metric, in the order the figures are reported.
-inline constexpr std::array<const MetricDef*, 39> kMetrics{{
+inline constexpr std::array<const MetricDef*, 40> kMetrics{{
     &metric::kMeanWait, &metric::kMedianWait, &metric::kP90Wait, &metric::kP95Wait, &metric::kReferralToAssessment,
     &metric::kAssessmentToService, &metric::kFirstAssessmentToService, &metric::kAssessmentsPerYear,
     &metric::kStepUpsPer10000, &metric::kStepDownsPer10000, &metric::kStepUps, &metric::kStepDowns,
@@ -141,7 +144,7 @@ inline constexpr std::array<const MetricDef*, 39> kMetrics{{
     &metric::kNI133, &metric::kNI131, &metric::kDelayedBedDays, &metric::kDelayedBedCost, &metric::kNI125,
     &metric::kASCOF2A, &metric::kReferrals, &metric::kRereferrals, &metric::kCPStarts, &metric::kCPPlans,
     &metric::kLookedAfter, &metric::kArrivals, &metric::kStarts, &metric::kUtilisation, &metric::kMeanQueue,
-    &metric::kTurnedAway, &metric::kPeopleEntered, &metric::kPeopleExited,
+    &metric::kQueueGrowth, &metric::kTurnedAway, &metric::kPeopleEntered, &metric::kPeopleExited,
 }};
 
 /// The definition of a reported figure, or nullptr for an id no run reports.

@@ -52,4 +52,26 @@ struct RunResult {
 /// Fills result.summary from the replications' metric values (95% Student-t intervals).
 void summarise(RunResult& result, double level = 0.95);
 
+/// The stationarity check of every service's queue (docs/model.md, "Unstable queues"): a queue
+/// is unstable when its growth (activity/queue_growth: the mean weekly queue of the appraisal
+/// period's last third minus its first third) is above zero by a one-sided Student-t test at 1%
+/// across the replications AND material: at least one person and at least a quarter of the
+/// service's mean queue. A wait read from such a queue depends on the horizon and the seed.
+struct UnstableQueue {
+  std::string service;
+  double growth = 0;      // mean over the replications (people)
+  double lower = 0;       // its one-sided 99% lower bound
+  double mean_queue = 0;  // activity/mean_queue, mean over the replications
+};
+struct QueueStability {
+  static constexpr double kLevel = 0.99;        // one-sided: alarms at 1% on a stable queue
+  static constexpr double kMaterialShare = 0.25;  // of the mean queue
+  static constexpr double kMaterialPeople = 1.0;
+  static constexpr std::size_t kMinReplications = 3;
+  bool tested = false;  // false: fewer than kMinReplications replications, nothing was judged
+  std::size_t replications = 0;
+  std::vector<UnstableQueue> unstable;
+};
+QueueStability check_queue_stability(const std::vector<Metric>& summary);
+
 }  // namespace careflow::models
