@@ -60,8 +60,8 @@ Admission Resource::arrive(SimTime now, std::uint64_t customer, std::int32_t pri
   if (discipline_ == QueueDiscipline::Fifo) {
     fifo_.push_back(slot);
   } else {
-    heap_.push_back(slot);
-    std::push_heap(heap_.begin(), heap_.end(), [this](auto x, auto y) { return served_after(x, y); });
+    heap_.push_back({slot, w.generation, w.epoch, priority, w.order});
+    std::push_heap(heap_.begin(), heap_.end(), served_after);
   }
   ++waiting_;
   queue_level_.set(now, static_cast<double>(waiting_));
@@ -70,9 +70,7 @@ Admission Resource::arrive(SimTime now, std::uint64_t customer, std::int32_t pri
   return a;
 }
 
-bool Resource::served_after(std::uint32_t x, std::uint32_t y) const noexcept {
-  const Waiting& a = slots_[x];
-  const Waiting& b = slots_[y];
+bool Resource::served_after(const HeapEntry& a, const HeapEntry& b) noexcept {
   return a.priority != b.priority ? a.priority > b.priority : a.order > b.order;
 }
 
@@ -92,13 +90,14 @@ std::optional<std::uint32_t> Resource::pop_next() {
     }
     return std::nullopt;
   }
-  auto cmp = [this](auto x, auto y) { return served_after(x, y); };
   while (!heap_.empty()) {
-    std::pop_heap(heap_.begin(), heap_.end(), cmp);
-    const std::uint32_t s = heap_.back();
+    std::pop_heap(heap_.begin(), heap_.end(), served_after);
+    const HeapEntry e = heap_.back();
     heap_.pop_back();
-    if (slots_[s].active) return s;
-    free_slot(s);
+    const Waiting& w = slots_[e.slot];
+    if (w.generation != e.generation || w.epoch != e.epoch) continue;  // superseded by a later entry
+    if (w.active) return e.slot;
+    free_slot(e.slot);  // a reneged customer's place, removed lazily (by its current entry only)
   }
   return std::nullopt;
 }
@@ -138,6 +137,18 @@ bool Resource::renege(SimTime now, QueueTicket ticket) {
   --waiting_;
   ++reneged_;
   queue_level_.set(now, static_cast<double>(waiting_));
+  return true;
+}
+
+bool Resource::reprioritise(QueueTicket ticket, std::int32_t priority) {
+  if (ticket.slot >= slots_.size()) return false;
+  Waiting& w = slots_[ticket.slot];
+  if (!w.active || w.generation != ticket.generation) return false;
+  if (discipline_ != QueueDiscipline::Priority || w.priority == priority) return true;
+  w.priority = priority;
+  ++w.epoch;
+  heap_.push_back({ticket.slot, w.generation, w.epoch, priority, w.order});
+  std::push_heap(heap_.begin(), heap_.end(), served_after);
   return true;
 }
 

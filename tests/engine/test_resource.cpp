@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 #include <set>
 #include <vector>
@@ -146,4 +147,65 @@ TEST_CASE("the free-unit set hands out its lowest member, as a min-heap would", 
     ref.erase(ref.begin());
   }
   CHECK(s.empty());
+}
+
+TEST_CASE("a re-prioritised customer moves up the queue and keeps arrival order among equals", "[engine][resource]") {
+  Resource r(1, QueueDiscipline::Priority);
+  r.arrive(0.0, 1);                       // served
+  const auto a = r.arrive(1.0, 10, 0).ticket;
+  const auto b = r.arrive(2.0, 11, 0).ticket;
+  const auto c = r.arrive(3.0, 12, 0).ticket;
+  r.arrive(4.0, 13, -1);                  // arrives more urgent
+  CHECK(r.reprioritise(c, -1));           // 12 becomes as urgent as 13 and arrived before it
+  CHECK(r.reprioritise(b, -2));           // 11 becomes the most urgent
+  CHECK(r.reprioritise(b, -2));           // no change: still valid
+  CHECK(r.renege(5.0, a));                // 10 leaves; its entry is dropped once
+  std::vector<std::uint64_t> served;
+  for (double t = 10; auto next = r.release(t, 0); t += 1) served.push_back(next->customer);
+  CHECK(served == std::vector<std::uint64_t>{11, 12, 13});
+  CHECK(r.queue_length() == 0);
+  CHECK(!r.reprioritise(b, -3));          // served: no longer waiting
+  // FIFO ignores priorities, before and after.
+  Resource f(1);
+  f.arrive(0.0, 1);
+  f.arrive(1.0, 20);
+  const auto y = f.arrive(2.0, 21).ticket;
+  CHECK(f.reprioritise(y, -5));
+  CHECK(f.release(3.0, 0)->customer == 20);
+}
+
+TEST_CASE("re-prioritising against a reference queue: every order the same", "[engine][resource]") {
+  // Random arrivals, reneging, re-prioritisation and service against a plain sorted list.
+  Resource r(1, QueueDiscipline::Priority);
+  r.arrive(0.0, 0);
+  struct W { std::uint64_t id; std::int32_t pri; std::uint64_t order; QueueTicket t; };
+  std::vector<W> ref;
+  std::mt19937_64 g(11);
+  std::uint64_t next_id = 1;
+  double t = 1;
+  for (int step = 0; step < 20000; ++step, t += 0.01) {
+    const auto op = g() % 4;
+    if (op == 0 || ref.empty()) {
+      const auto pri = static_cast<std::int32_t>(g() % 5) - 4;
+      ref.push_back({next_id, pri, next_id, r.arrive(t, next_id, pri).ticket});
+      ++next_id;
+    } else if (op == 1) {
+      auto& w = ref[g() % ref.size()];
+      w.pri = std::max(-4, w.pri - 1);
+      REQUIRE(r.reprioritise(w.t, w.pri));
+    } else if (op == 2) {
+      const auto k = g() % ref.size();
+      REQUIRE(r.renege(t, ref[k].t));
+      ref.erase(ref.begin() + static_cast<std::ptrdiff_t>(k));
+    } else {
+      auto best = std::min_element(ref.begin(), ref.end(), [](const W& a, const W& b) {
+        return a.pri != b.pri ? a.pri < b.pri : a.order < b.order;
+      });
+      auto next = r.release(t, 0);
+      REQUIRE(next);
+      REQUIRE(next->customer == best->id);
+      ref.erase(best);
+    }
+    REQUIRE(r.queue_length() == ref.size());
+  }
 }

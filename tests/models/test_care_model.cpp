@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <regex>
 #include <string>
@@ -82,6 +84,8 @@ services:
   INFO("wait +" << wait.mean << " ± " << wait.half_width << " days; step-ups +" << ups.mean << " ± " << ups.half_width);
   CHECK(wait.lower() > 0);
   CHECK(ups.lower() > 0);
+  // They step up by escalating out of the queue: counted at the service they left.
+  CHECK(diff(quick, slow, "activity", "escalated_out_per_year", "support").lower() > 0);
 }
 
 TEST_CASE("a pooled budget lowers waits when one service is overloaded", "[care][mechanism]") {
@@ -339,4 +343,87 @@ services:
   CHECK(stable <= 4);
   CHECK(alarms("20.09", 20, 5) == 20);
   CHECK(alarms("20.09", 3, 2) == 0);  // two replications: not judged, never an alarm
+}
+
+// Priority by need now (model review, engine semantics 1): people whose need rose while waiting
+// move up the queue, so under `priority` they wait less than under `fifo` (before, the queue kept
+// the need at referral and the two disciplines gave the same run).
+TEST_CASE("under priority, people whose need rose while waiting wait less than under FIFO", "[care][mechanism]") {
+  const std::string base = R"(careflow: 1
+name: priority by need now
+run: {horizon_years: 3, warmup_years: 0.5, replications: 6, seed: 5}
+need_levels: [low, mid, high]
+agencies: [{name: queue, budget_per_year: 0}]
+cohorts:
+  - {name: people, population: 100000, age: [30, 40], episodes_per_1000_per_year: 9.8618, entry: servers, need_mix: {low: 1},
+     coproduction: {min: 0, max: 0, effect: 0}, rereferral_probability: 0}
+services:
+  - {name: servers, tier: mainstream, agency: queue, capacity: 3, discipline: DISCIPLINE, escalation_per_year: 36.525,
+     duration: {exponential: {mean: 1}}, routes: [{to: {exit: 1}}]}
+)";
+  // 2.7 arrivals a day on 3 places of mean 1 day (rho 0.9); need rises at 0.1 a day while waiting.
+  CareRunOptions opt;
+  opt.episodes_all_replications = true;
+  auto escalated_waits = [&](const std::string& discipline) {
+    const RunResult r = run_scenario(parse_scenario(replace(base, "DISCIPLINE", discipline), "priority.yaml"), opt);
+    std::vector<double> means;
+    std::vector<std::uint64_t> fingerprints;
+    for (const auto& rep : r.replications) {
+      double sum = 0;
+      int n = 0;
+      for (const EpisodeRecord& e : rep.episodes)
+        if (std::isfinite(e.started) && e.need_at_end > e.need_at_start) sum += e.wait(), ++n;
+      REQUIRE(n > 100);
+      means.push_back(sum / n);
+      fingerprints.push_back(rep.fingerprint);
+    }
+    return std::pair{means, fingerprints};
+  };
+  const auto [fifo, fifo_fp] = escalated_waits("fifo");
+  const auto [prio, prio_fp] = escalated_waits("priority");
+  const auto d = paired_difference(fifo, prio);
+  INFO("escalated people's mean wait, priority - fifo: " << d.mean << " ± " << d.half_width << " days");
+  CHECK(d.upper() < 0);
+  CHECK(fifo_fp != prio_fp);
+}
+
+// Patience as a distribution, against Erlang-A (M/M/c+M: exponential patience, Palm 1943): the
+// birth-death chain with death rate min(n, c) mu + max(0, n - c) theta gives the share who give
+// up, P(abandon) = sum_n pi_n max(0, n - c) theta / lambda. A fixed patience of the same mean
+// gives fewer abandonments (at these rates), and the counts split: balked + reneged = turned away.
+TEST_CASE("exponential patience matches Erlang-A; the turned-away count splits", "[care][theory][statistical]") {
+  // scenarios/examples/erlang_a.yaml, its patience replaced by PATIENCE.
+  std::ifstream in(std::filesystem::path(__FILE__).parent_path() / ".." / ".." / "scenarios" / "examples" / "erlang_a.yaml");
+  const std::string example((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string base = replace(example, R"(\{exponential: \{mean: 2\}\}\n)", "PATIENCE\n");
+  REQUIRE(base.find("PATIENCE") != std::string::npos);
+  // lambda = 100,000 x 5.844 / 1000 / 365.25 = 1.6 a day; c = 2, mu = 1, theta = 1 / 2 days.
+  const double lambda = 1.6, mu = 1, theta = 0.5;
+  const int c = 2;
+  double norm = 0, abandon = 0, pi = 1;
+  for (int n = 0; n < 400; ++n) {
+    if (n > 0) pi *= lambda / (std::min(n, c) * mu + std::max(0, n - c) * theta);
+    norm += pi;
+    abandon += pi * std::max(0, n - c) * theta;
+  }
+  const double theory = abandon / norm / lambda;
+  auto share = [&](const RunResult& r) {
+    std::vector<double> v;
+    const auto reneged = values(r, "activity", "reneged_per_year", "servers");
+    const auto arrivals = values(r, "activity", "arrivals_per_year", "servers");
+    for (std::size_t k = 0; k < reneged.size(); ++k) v.push_back(reneged[k] / arrivals[k]);
+    return v;
+  };
+  const RunResult exp_run = run_yaml(replace(base, "PATIENCE", "{exponential: {mean: 2}}"));
+  const auto ci = confidence_interval(share(exp_run), 0.99);
+  INFO("abandonment " << ci.mean << " ± " << ci.half_width << " (99%), Erlang-A " << theory);
+  CHECK(ci.contains(theory));
+  const RunResult fixed = run_yaml(replace(base, "PATIENCE", "2"));
+  CHECK(paired_difference(share(exp_run), share(fixed)).upper() < 0);
+  for (const RunResult* r : {&exp_run, &fixed}) {
+    const auto away = values(*r, "activity", "turned_away_per_year", "servers");
+    const auto balked = values(*r, "activity", "balked_per_year", "servers");
+    const auto reneged = values(*r, "activity", "reneged_per_year", "servers");
+    for (std::size_t k = 0; k < away.size(); ++k) CHECK(balked[k] + reneged[k] == Approx(away[k]));
+  }
 }

@@ -142,7 +142,7 @@ TEST_CASE("the template scenario is valid", "[models][scenario]") {
 }
 
 TEST_CASE("the examples load and validate", "[models][scenario]") {
-  for (const char* name : {"mm1.yaml", "mmc.yaml", "jackson.yaml"}) {
+  for (const char* name : {"mm1.yaml", "mmc.yaml", "jackson.yaml", "erlang_a.yaml"}) {
     INFO(name);
     const Scenario s = load_scenario(example(name));
     CHECK(validate_scenario(s).empty());
@@ -229,7 +229,7 @@ TEST_CASE("pathway checks: unreachable services and loops without exit", "[model
     loop.services[2].routes = {RouteRule{{}, {RouteTarget{1, 1.0}}, {}}};
     CHECK_THROWS_WITH(validate_scenario(loop), Catch::Contains("service 'intake' is in a loop with no exit"));
     // Leaving by impatience is a way out: the loop is then legal, but flagged as overloaded.
-    loop.services[0].patience_days = 30;
+    loop.services[0].patience = Distribution::deterministic(30);
     const auto warnings = validate_scenario(loop);
     CHECK_FALSE(warnings.empty());
     Scenario orphan = s;

@@ -54,6 +54,7 @@ enum class Purpose : std::uint8_t {
   Return,
   DischargeCheck,
   Prevention,
+  Patience,  // appended: the other purposes keep their keys
 };
 
 /// The purpose part of a person's stream key, with checked field widths:

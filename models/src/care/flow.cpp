@@ -188,7 +188,7 @@ void SiteLp::arrive(Context& ctx, std::uint32_t i) {
       p.ticket = a.ticket.pack();
       track(p, now, sv, TrackState::Waiting);
       if (p.bed_hospital >= 0) open_delay(p, sv, spec.dtoc_reason.empty() ? spec.name : spec.dtoc_reason, now);
-      if (std::isfinite(spec.patience_days)) arm(ctx, renege_at(p), kRenege, pack(i, p.version));
+      if (spec.patience) arm(ctx, renege_at(ctx, p), kRenege, pack(i, p.version));
       schedule_escalation(ctx, i);
       schedule_transition(ctx, i);
       break;

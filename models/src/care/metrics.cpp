@@ -148,6 +148,9 @@ void figures(const Scenario& s, const SiteFigures& f, Emit&& emit) {
     emit(kMeanQueue, n, fig.queue.mean_queue);
     emit(kQueueGrowth, n, fig.queue.growth);
     emit(kTurnedAway, n, per_year(fig.balked + fig.reneged));
+    emit(kBalked, n, per_year(fig.balked));
+    emit(kReneged, n, per_year(fig.reneged));
+    emit(kEscalatedOut, n, per_year(fig.escalated_out));
   }
   emit(kPeopleEntered, "", static_cast<double>(T.entered));
   emit(kPeopleExited, "", static_cast<double>(T.exited));

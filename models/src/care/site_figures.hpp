@@ -17,6 +17,7 @@ namespace careflow::models::care {
 struct ServiceFigures {
   QuantileSketch waits;  // fixed memory: quantiles within 0.5%, mean exact
   std::uint64_t arrivals = 0, starts = 0, balked = 0, reneged = 0, starts_65plus = 0;
+  std::uint64_t escalated_out = 0;  // left the queue for escalate_to when their need reached the top
   double spend = 0;
   // Figures of the service's queue over the appraisal period, taken when the run ends by the
   // site that runs the service (the other sites' copies stay zero).
@@ -33,6 +34,7 @@ struct ServiceFigures {
   template <class F, class... T>
   static void additive(F&& f, T&... t) {
     f(t.waits...), f(t.arrivals...), f(t.starts...), f(t.balked...), f(t.reneged...), f(t.starts_65plus...);
+    f(t.escalated_out...);
     f(t.spend...);
   }
 };

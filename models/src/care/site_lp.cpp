@@ -82,7 +82,7 @@ void SiteLp::on_event(Context& ctx, const Event& e) {
   switch (e.kind) {
     case kReferralArrive: return arrive(ctx, i);
     case kServiceEnd: return service_end(ctx, i);
-    case kRenege: return rearm(ctx, e, renege_at(p)) ? void() : renege(ctx, i);
+    case kRenege: return rearm(ctx, e, renege_at(ctx, p)) ? void() : renege(ctx, i);
     case kEscalate: return rearm(ctx, e, p.escalate_at) ? void() : escalate(ctx, i);
     case kReview: return review(ctx, i);
     case kTransition: return rearm(ctx, e, birthday(p)) ? void() : transition(ctx, i);

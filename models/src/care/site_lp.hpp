@@ -93,7 +93,12 @@ class SiteLp final : public LogicalProcess {
   double prevention(double t, double PreventionEffect::*what) const;
   static void arm(Context& ctx, double target, std::uint32_t kind, std::uint64_t payload);
   static bool rearm(Context& ctx, const Event& e, double target);
-  double renege_at(const Person& p) const { return p.referred + s_.services[static_cast<std::size_t>(p.service)].patience_days; }
+  // When a waiting person gives up: their own draw of the service's patience (the same at every
+  // link of the timer's chain: a keyed stream; a number draws nothing).
+  double renege_at(Context& ctx, const Person& p) const {
+    RandomStream rng = stream(ctx, p, Purpose::Patience, p.service, p.visits);
+    return p.referred + std::max(0.0, s_.services[static_cast<std::size_t>(p.service)].patience->sample(rng));
+  }
   double birthday(const Person& p) const { return p.birth + s_.cohorts[static_cast<std::size_t>(p.cohort)].transition_age * kDaysPerYear; }
 
   double age_years(const Person& p, double now) const { return (now - p.birth) / kDaysPerYear; }

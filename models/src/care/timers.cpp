@@ -56,11 +56,14 @@ void SiteLp::escalate(Context& ctx, std::uint32_t i) {
   const ServiceSpec& spec = s_.services[static_cast<std::size_t>(sv)];
   if (p.need >= top && spec.escalate_to != kExit) {
     if (!res_[static_cast<std::size_t>(sv)].renege(ctx.now(), QueueTicket::unpack(p.ticket))) return;
+    if (after_warmup(ctx.now())) ++figs_.services[static_cast<std::size_t>(sv)].escalated_out;
     log_episode(p, kOutcomeEscalated, ctx.now());
     free_bed(ctx, p);
     p.previous = svc(sv);
     return refer(ctx, i, spec.escalate_to, sv);
   }
+  // Under the priority discipline the queue is ordered by need now, not need at referral.
+  res_[static_cast<std::size_t>(sv)].reprioritise(QueueTicket::unpack(p.ticket), -p.need);
   schedule_escalation(ctx, i);
 }
 

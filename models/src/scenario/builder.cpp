@@ -383,7 +383,8 @@ class Builder {
       if (q->type == Node::Type::Scalar && q->scalar == "unlimited") v.max_queue = Resource::kUnlimited;
       else v.max_queue = static_cast<std::uint32_t>(whole(*q, f.field("max_queue"), 0, kMaxPlaces));
     }
-    if (const Node* p = f.get("patience_days")) v.patience_days = positive(*p, f.field("patience_days"));
+    if (const Node* p = f.get("patience_days"); p && !(p->type == Node::Type::Scalar && p->scalar == "unlimited"))
+      v.patience = read_distribution(*p, f.field("patience_days"), DurationRule::PositiveMean);
     if (const Node* o = f.get("overflow_to")) v.overflow_to = service_ref(*o, f.field("overflow_to"), true);
     if (const Node* c = f.get("cost")) read_cost(*c, f.field("cost"), v.cost);
     if (const Node* e = f.get("escalation_per_year")) v.escalation_per_year = non_negative(*e, f.field("escalation_per_year"));

@@ -120,7 +120,8 @@ void check_services(const Scenario& s) {
       fail(at, p + ".capacity_schedule", e.what());
     }
     if (!(v.duration.mean() > 0)) fail(at, p + ".duration", "expected a duration with a mean above 0 days, found " + v.duration.describe());
-    if (!(v.patience_days > 0)) fail(at, p + ".patience_days", "expected a patience above 0 days, found " + fmt(v.patience_days, 10));
+    if (v.patience && !(v.patience->mean() > 0))
+      fail(at, p + ".patience_days", "expected a patience with a mean above 0 days, found " + v.patience->describe());
     if (!valid_target(v.overflow_to, ns)) fail(at, p + ".overflow_to", "service index out of range");
     if (!valid_target(v.escalate_to, ns)) fail(at, p + ".escalate_to", "service index out of range");
     if (!valid_service_or_none(v.integrated_into, ns)) fail(at, p + ".integrated_into", "service index out of range");
@@ -280,7 +281,7 @@ void check_pathways(const Scenario& s) {
         });
     if (falls_through) to(kExit);
     if (v.overflow_to != kExit) to(v.overflow_to);
-    else if (v.max_queue != Resource::kUnlimited || std::isfinite(v.patience_days)) to(kExit);
+    else if (v.max_queue != Resource::kUnlimited || v.patience.has_value()) to(kExit);
     if (v.escalate_to != kExit) to(v.escalate_to);
     if (v.integrated_into != kExit) to(v.integrated_into);
     if (v.review.step_down_to != kExit) to(v.review.step_down_to);

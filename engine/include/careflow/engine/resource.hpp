@@ -113,6 +113,12 @@ class Resource {
   /// The customer holding `ticket` gives up waiting. False if they have already started.
   bool renege(SimTime now, QueueTicket ticket);
 
+  /// The waiting customer holding `ticket` now has `priority` (e.g. their need rose while
+  /// waiting): under the Priority discipline they take their place among the others by the new
+  /// priority, keeping their arrival order among equals; under FIFO nothing changes. False if
+  /// they are no longer waiting. The ticket stays valid.
+  bool reprioritise(QueueTicket ticket, std::int32_t priority);
+
   /// Change the number of units. New units start serving the queue at once (appended to
   /// `started`); when capacity falls, busy units beyond it finish their customer first.
   void set_capacity(SimTime now, std::uint32_t capacity, std::vector<ServiceStart>& started);
@@ -147,7 +153,15 @@ class Resource {
     std::int32_t priority = 0;
     std::uint32_t generation = 0;
     std::uint64_t order = 0;  // arrival sequence, FIFO tie-break
+    std::uint32_t epoch = 0;  // bumped at each re-prioritisation: older heap entries are stale
     bool active = false;
+  };
+  // An entry of the priority heap: the slot with the priority and epoch it was pushed with. A
+  // re-prioritised customer gets a new entry; the old one is dropped when it reaches the top.
+  struct HeapEntry {
+    std::uint32_t slot = 0, generation = 0, epoch = 0;
+    std::int32_t priority = 0;
+    std::uint64_t order = 0;
   };
   struct Unit {  // 16 bytes: places grow with the population
     static constexpr SimTime kIdle = -std::numeric_limits<SimTime>::infinity();
@@ -160,7 +174,7 @@ class Resource {
   void occupy(SimTime now, std::uint32_t unit);
   std::optional<std::uint32_t> pop_next();  // next active waiting slot, per discipline
   void free_slot(std::uint32_t slot);
-  bool served_after(std::uint32_t x, std::uint32_t y) const noexcept;  // heap order of waiting slots
+  static bool served_after(const HeapEntry& a, const HeapEntry& b) noexcept;  // heap order
   ServiceStart start_waiting(SimTime now, std::uint32_t slot, std::uint32_t unit);
 
   std::uint32_t capacity_;
@@ -175,7 +189,7 @@ class Resource {
   std::vector<Waiting> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::deque<std::uint32_t> fifo_;
-  std::vector<std::uint32_t> heap_;  // Priority discipline: heap of slots
+  std::vector<HeapEntry> heap_;  // Priority discipline
   std::size_t waiting_ = 0;
   std::uint64_t next_order_ = 0;
 

@@ -128,6 +128,13 @@ inline constexpr MetricDef kQueueGrowth{"activity", "queue_growth", "people", kS
                                         "(weekly counts): a rise the replications agree on means an unstable queue"};
 inline constexpr MetricDef kTurnedAway{"activity", "turned_away_per_year", "people", kService, Lower,
                                        "people turned away by a full queue or giving up waiting, a year"};
+inline constexpr MetricDef kBalked{"activity", "balked_per_year", "people", kService, Lower,
+                                   "people turned away on arrival by a full queue (max_queue), a year"};
+inline constexpr MetricDef kReneged{"activity", "reneged_per_year", "people", kService, Lower,
+                                    "people who gave up waiting (patience_days), a year"};
+inline constexpr MetricDef kEscalatedOut{"activity", "escalated_out_per_year", "people", kService, Lower,
+                                         "people whose need reached the top level while waiting and who moved on to the "
+                                         "service's escalate_to, a year"};
 inline constexpr MetricDef kPeopleEntered{"invariants", "people_entered", "people", kSystem, Neither,
                                           "episodes of need begun (new and re-referred), warm-up included"};
 inline constexpr MetricDef kPeopleExited{"invariants", "people_exited", "people", kSystem, Neither,
@@ -135,7 +142,7 @@ inline constexpr MetricDef kPeopleExited{"invariants", "people_exited", "people"
 }  // namespace metric
 
 /// Every metric, in the order the figures are reported.
-inline constexpr std::array<const MetricDef*, 40> kMetrics{{
+inline constexpr std::array<const MetricDef*, 43> kMetrics{{
     &metric::kMeanWait, &metric::kMedianWait, &metric::kP90Wait, &metric::kP95Wait, &metric::kReferralToAssessment,
     &metric::kAssessmentToService, &metric::kFirstAssessmentToService, &metric::kAssessmentsPerYear,
     &metric::kStepUpsPer10000, &metric::kStepDownsPer10000, &metric::kStepUps, &metric::kStepDowns,
@@ -144,7 +151,7 @@ inline constexpr std::array<const MetricDef*, 40> kMetrics{{
     &metric::kNI133, &metric::kNI131, &metric::kDelayedBedDays, &metric::kDelayedBedCost, &metric::kNI125,
     &metric::kASCOF2A, &metric::kReferrals, &metric::kRereferrals, &metric::kCPStarts, &metric::kCPPlans,
     &metric::kLookedAfter, &metric::kArrivals, &metric::kStarts, &metric::kUtilisation, &metric::kMeanQueue,
-    &metric::kQueueGrowth, &metric::kTurnedAway, &metric::kPeopleEntered, &metric::kPeopleExited,
+    &metric::kQueueGrowth, &metric::kTurnedAway, &metric::kBalked, &metric::kReneged, &metric::kEscalatedOut, &metric::kPeopleEntered, &metric::kPeopleExited,
 }};
 
 /// The definition of a reported figure, or nullptr for an id no run reports.

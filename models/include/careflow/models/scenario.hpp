@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -80,7 +81,9 @@ struct ServiceSpec {
   Distribution duration = Distribution::exponential(1.0);  // days of service (length of stay)
   QueueDiscipline discipline = QueueDiscipline::Fifo;  // Priority: higher need first
   std::uint32_t max_queue = Resource::kUnlimited;  // arrivals beyond it are turned away
-  double patience_days = kInfinity;                // waiting longer than this, people leave the queue
+  // Each person waiting longer than their own draw of this (days) leaves the queue; a number is
+  // everyone's patience. None: people wait as long as it takes.
+  std::optional<Distribution> patience;
   int overflow_to = kExit;  // where people turned away or reneging go
   CostSpec cost;
   double escalation_per_year = 0;     // hazard of need rising one level while waiting here

@@ -190,7 +190,7 @@ inline constexpr auto kScenarioFields = std::to_array<ScenarioField>({
     {"services[].duration", FieldType::Distribution, "days", kRequired, "length of service (of stay, of support); values at least 0, mean above 0", "services", ""},
     {"services[].discipline", FieldType::Discipline, "", "fifo", "priority: higher need served first", "services", ""},
     {"services[].max_queue", FieldType::WholeOrUnlimited, "people", "unlimited", "at least 0; arrivals beyond it are turned away (to overflow_to)", "services", ""},
-    {"services[].patience_days", FieldType::Number, "days", "unlimited", "above 0; people waiting longer leave the queue (to overflow_to)", "services", ""},
+    {"services[].patience_days", FieldType::Distribution, "days", "unlimited", "a number of days or a distribution with a mean above 0; each person waiting longer than their own draw leaves the queue (to overflow_to)", "services", ""},
     {"services[].overflow_to", FieldType::ServiceOrExit, "", "exit", "where people turned away or giving up go", "services", ""},
     {"services[].cost", FieldType::Section, "", "all 0", "unit costs, each at least 0; an occupied place costs per_day + per_week / 7 + per_hour × hours_per_week / 7 a day", "", ""},
     {"services[].cost.per_contact", FieldType::Number, "£", "0", "each time a person starts the service, and each review", "services", ""},
