@@ -214,3 +214,42 @@ TEST_CASE("25,000 services: the traffic equations in bounded memory", "[models][
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 }
+
+// A bounded queue (max_queue, patience) is not an overload that grows: the pre-run check gives
+// the share lost and the utilisation that remains (model review, engine semantics 2: "utilisation
+// 1.1" was shown for a service whose simulated utilisation is 0.892).
+TEST_CASE("bounded queues: M/M/c/K and Erlang-A against their closed forms, and the warning", "[models][traffic]") {
+  // M/M/3/7 (3 places, room for 4), a = 3.3: pi_n = a^n/n! (n <= 3), a^3/3! (a/3)^(n-3) after.
+  const double a = 3.3;
+  std::vector<double> pi;
+  for (int k = 0; k <= 7; ++k) pi.push_back(k <= 3 ? std::pow(a, k) / std::tgamma(k + 1) : std::pow(a, 3) / 6 * std::pow(a / 3, k - 3));
+  double norm = 0, busy = 0;
+  for (int k = 0; k <= 7; ++k) norm += pi[k], busy += pi[k] * std::min(k, 3);
+  const BoundedQueue q = bounded_queue(3.3, 1.0, 3, 4, 0.0);
+  CHECK(q.lost_share == Approx(pi[7] / norm).epsilon(1e-12));
+  CHECK(q.utilisation == Approx(busy / norm / 3).epsilon(1e-12));
+  CHECK(q.utilisation == Approx(0.892).margin(0.001));  // the review's simulated utilisation
+  // Erlang-A, M/M/2+M: scenarios/examples/erlang_a.yaml gives 0.16233 in its comments.
+  CHECK(bounded_queue(1.6, 1.0, 2, Resource::kUnlimited, 0.5).lost_share == Approx(0.16233).margin(5e-6));
+  // Thousands of places do not overflow (logs), and a huge room limit is cut where the tail vanishes.
+  const BoundedQueue big = bounded_queue(3600, 1.0, 3560, Resource::kUnlimited, 1.0 / 30);
+  CHECK(big.utilisation > 0.95);
+  CHECK(big.utilisation <= 1.0);
+  CHECK(big.lost_share > 0);
+  CHECK(big.lost_share < 0.05);
+
+  const std::string yaml = R"(careflow: 1
+name: bounded
+agencies: [{name: council}]
+cohorts:
+  - {name: people, population: 100000, age: [20, 60], episodes_per_1000_per_year: 12.053, entry: team, need_mix: {universal: 1}}
+services:
+  - {name: team, tier: intermediate, agency: council, capacity: 3, max_queue: 4, duration: {exponential: {mean: 1}}, routes: [{to: {exit: 1}}]}
+)";
+  const auto warnings = validate_scenario(parse_scenario(yaml, "bounded.yaml"));
+  REQUIRE(warnings.size() == 1);
+  INFO(warnings[0].message);
+  CHECK(warnings[0].message.find("is offered more work than its places: offered load 3.3 places against 3") != std::string::npos);
+  CHECK(warnings[0].message.find("at a utilisation of about 0.892") != std::string::npos);
+  CHECK(warnings[0].message.find("overloaded") == std::string::npos);
+}

@@ -258,11 +258,48 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
   std::vector<ServiceLoad> loads(n);
   for (std::size_t i = 0; i < n; ++i) {
     const ServiceSpec& v = s.services[i];
-    loads[i].arrivals_per_day = lambda[i];
-    loads[i].offered_load = lambda[i] > 0 ? lambda[i] * v.duration.mean() : 0.0;
-    loads[i].utilisation = loads[i].offered_load / std::max<double>(1.0, v.capacity);
+    ServiceLoad& l = loads[i];
+    l.arrivals_per_day = lambda[i];
+    l.offered_load = lambda[i] > 0 ? lambda[i] * v.duration.mean() : 0.0;
+    l.utilisation = l.offered_load / std::max<double>(1.0, v.capacity);
+    l.carried_utilisation = l.utilisation;
+    l.bounded = v.max_queue != Resource::kUnlimited || v.patience.has_value();
+    if (l.bounded && std::isfinite(lambda[i]) && lambda[i] > 0) {
+      const BoundedQueue q = bounded_queue(lambda[i], 1.0 / v.duration.mean(), v.capacity, v.max_queue,
+                                           v.patience ? 1.0 / v.patience->mean() : 0.0);
+      l.lost_share = q.lost_share;
+      l.carried_utilisation = q.utilisation;
+    }
   }
   return loads;
+}
+
+BoundedQueue bounded_queue(double lambda, double mu, std::uint32_t c, std::uint32_t max_queue, double theta) {
+  // States n = people present; birth lambda below the room limit, death min(n, c) mu + (n - c)+ theta.
+  // In logs (an offered load of thousands of places overflows a^n / n!), normalised at the end.
+  // Without a room limit the chain is cut where its terms have fallen below e^-50 of the largest.
+  const double limit = max_queue == Resource::kUnlimited ? kInfinity : static_cast<double>(c) + max_queue;
+  std::vector<double> logp{0.0};
+  double top = 0;
+  for (double k = 1; k <= limit; ++k) {
+    const double death = std::min<double>(k, c) * mu + std::max(0.0, k - c) * theta;
+    logp.push_back(logp.back() + std::log(lambda / death));
+    top = std::max(top, logp.back());
+    if (k > c && logp.back() < top - 50 && lambda < death) break;  // the tail is negligible
+    if (logp.size() > 50'000'000) break;                           // (a patience of centuries)
+  }
+  double norm = 0, busy = 0, abandon = 0;
+  for (std::size_t k = 0; k < logp.size(); ++k) {
+    const double p = std::exp(logp[k] - top), n = static_cast<double>(k);
+    norm += p;
+    busy += p * std::min<double>(n, c);
+    abandon += p * std::max(0.0, n - c) * theta;
+  }
+  const double blocked = static_cast<double>(logp.size() - 1) >= limit ? std::exp(logp.back() - top) / norm : 0.0;
+  BoundedQueue q;
+  q.utilisation = busy / norm / c;
+  q.lost_share = blocked + abandon / norm / lambda;
+  return q;
 }
 
 RunEstimate estimate_run(const Scenario& s) {

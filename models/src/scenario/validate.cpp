@@ -389,6 +389,15 @@ std::vector<Warning> validate_scenario(const Scenario& s) {
       warnings.push_back({where, "service '" + v.name +
                                      "' is expected to be overloaded: people routed to it circulate without a route to "
                                      "'exit' (they leave only by overflow, patience or review)"});
+    } else if (l.bounded) {
+      // Not an overload that grows: its queue is bounded, and the work it cannot take is lost.
+      warnings.push_back({where, "service '" + v.name + "' is offered more work than its places: offered load " +
+                                     fmt(l.offered_load) + " places against " + std::to_string(v.capacity) +
+                                     "; its queue is bounded (" + (v.max_queue != Resource::kUnlimited ? "max_queue" : "") +
+                                     (v.max_queue != Resource::kUnlimited && v.patience ? " and " : "") +
+                                     (v.patience ? "patience_days" : "") + "), so about " + fmt(100 * l.lost_share) +
+                                     "% of its arrivals will be turned away or give up, at a utilisation of about " +
+                                     fmt(l.carried_utilisation) + " (Erlang's M/M/c/K+M queue)"});
     } else {
       warnings.push_back({where, "service '" + v.name + "' is expected to be overloaded: utilisation " + fmt(l.utilisation) +
                                      " (arrivals " + fmt(l.arrivals_per_day) + "/day \u00d7 mean " + fmt(v.duration.mean()) +

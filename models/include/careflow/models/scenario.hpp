@@ -286,6 +286,13 @@ struct ServiceLoad {
   double arrivals_per_day = 0;
   double offered_load = 0;  // arrivals/day * mean duration (places needed)
   double utilisation = 0;   // offered_load / capacity
+  // A service whose queue is bounded (max_queue, patience_days) cannot grow without end: the
+  // people it cannot take are turned away or give up. From the birth-death chain of Erlang's
+  // M/M/c/K+M queue (exact with Poisson arrivals and exponential service and patience; an
+  // approximation otherwise): the share of arrivals lost and the utilisation that remains.
+  bool bounded = false;
+  double lost_share = 0;
+  double carried_utilisation = 0;  // = utilisation when not bounded
 };
 
 /// Structural checks (Boost.Graph): every service reachable from an entry, every service can
@@ -296,6 +303,14 @@ std::vector<Warning> validate_scenario(const Scenario& s);
 /// Solves the traffic equations (arrival rates by service at the start of the horizon,
 /// routing probabilities averaged over the initial need mix).
 std::vector<ServiceLoad> traffic_equations(const Scenario& s);
+
+/// Erlang's M/M/c/K+M queue: arrivals lambda a day, service rate mu a day per place, c places,
+/// room for max_queue waiting (Resource::kUnlimited: none), patience rate theta a day (0: none).
+struct BoundedQueue {
+  double utilisation = 0;  // busy places / c
+  double lost_share = 0;   // of arrivals: turned away by the room limit or giving up
+};
+BoundedQueue bounded_queue(double lambda, double mu, std::uint32_t c, std::uint32_t max_queue, double theta);
 
 /// The size of one replication, from the traffic equations and the cohorts' growth trends:
 /// checked before a run, so that an absurd scenario (10^8 people × 10^5 episodes per 1000 a
