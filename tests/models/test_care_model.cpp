@@ -427,3 +427,32 @@ TEST_CASE("exponential patience matches Erlang-A; the turned-away count splits",
     for (std::size_t k = 0; k < away.size(); ++k) CHECK(balked[k] + reneged[k] == Approx(away[k]));
   }
 }
+
+// The return path: people who leave with need come back after time_to_return to return_to (a
+// front door, not the universal service they first came through), and a higher chance of
+// coming back raises the re-referral rate where the services have room for them.
+TEST_CASE("a higher return probability raises re-referrals; returns go to return_to", "[care][mechanism]") {
+  const std::string base = R"(careflow: 1
+name: returns
+run: {horizon_years: 4, warmup_years: 1, replications: 6, seed: 4}
+need_levels: [universal, additional]
+agencies: [{name: council, budget_per_year: 0}]
+cohorts:
+  - {name: children, population: 65000, age: [0, 16], episodes_per_1000_per_year: 50, entry: universal, need_mix: {additional: 1},
+     rereferral_probability: P, return_to: front_door, time_to_return: {exponential: {mean: 200}}}
+services:
+  - {name: universal, tier: mainstream, agency: council, capacity: 40, duration: {exponential: {mean: 0.5}}, routes: [{to: {front_door: 1}}]}
+  - {name: front_door, tier: mainstream, agency: council, capacity: 20, duration: {exponential: {mean: 0.1}}, routes: [{to: {assessment: 1}}]}
+  - {name: assessment, tier: intermediate, kind: assessment, agency: council, capacity: 200, duration: {exponential: {mean: 20}},
+     routes: [{to: {exit: 1}}]}
+indicators: {referrals: assessment, assessments: [assessment], children_cohort: children}
+)";
+  const RunResult low = run_yaml(replace(base, "P", "0.2"));
+  const RunResult high = run_yaml(replace(base, "P", "0.4"));
+  const auto rr = diff(low, high, "indicators", "rereferrals_within_12_months");
+  INFO("re-referrals +" << rr.mean << " ± " << rr.half_width << " percentage points");
+  CHECK(rr.lower() > 0);
+  // Returns skip the universal service: its arrivals do not move, the front door's rise.
+  CHECK(diff(low, high, "activity", "arrivals_per_year", "universal").contains(0));
+  CHECK(diff(low, high, "activity", "arrivals_per_year", "front_door").lower() > 0);
+}

@@ -340,7 +340,7 @@ void SiteLp::leave(Context& ctx, std::uint32_t i, bool died) {
     RandomStream rng = stream(ctx, p, Purpose::Return, -1, p.visits);
     if (rng.uniform01() < k.rereferral_probability) {
       p.return_pending = true;
-      ctx.schedule(rng.uniform01() * kRereferralWindow, kReturn, pack(i, 0));
+      ctx.schedule(std::max(0.0, k.time_to_return.sample(rng)), kReturn, pack(i, 0));
     }
   }
   release_person(i);
@@ -353,7 +353,8 @@ void SiteLp::returned(Context& ctx, std::uint32_t i) {
   ++figs_.totals.entered;
   if (after_warmup(ctx.now())) ++figs_.totals.entered_after_warmup;
   p.previous = -1;
-  refer(ctx, i, s_.cohorts[static_cast<std::size_t>(p.cohort)].entry, -1);
+  const CohortSpec& k = s_.cohorts[static_cast<std::size_t>(p.cohort)];
+  refer(ctx, i, k.return_to >= 0 ? k.return_to : k.entry, -1);
 }
 
 // ---- money of a person ------------------------------------------------------------------------

@@ -133,7 +133,11 @@ struct CohortSpec {
   std::vector<double> need_weights;      // initial need level of new episodes (sums to 1)
   double coproduction_min = 0, coproduction_max = 1;  // per-person capacity, uniform
   double coproduction_effect = 0.5;  // escalation hazard is multiplied by (1 - effect * capacity)
-  double rereferral_probability = 0;  // after leaving with need above the lowest level, returns within 12 months
+  double rereferral_probability = 0;  // after leaving with need above the lowest level, the chance of coming back
+  int return_to = kExit;              // where they come back (kExit: the entry)
+  // When they come back, in days after leaving; uniform over a year unless the scenario says.
+  // Only returns within 12 months of the last referral count as re-referrals.
+  Distribution time_to_return = Distribution::uniform(0.0, 365.0);
   double self_funder_share = 0;       // pay for their own care: spend outside council budgets
   int transition_to = kExit;          // at 18, a young person with ongoing needs moves here
   double transition_age = 18;
