@@ -118,7 +118,7 @@ TEST_CASE("utilisation counts busy unit-time over available unit-time", "[engine
   CHECK(r.utilisation(20) == Approx(0.5));
 }
 
-TEST_CASE("the free-unit set hands out its lowest member, as a min-heap would", "[engine][resource]") {
+TEST_CASE("the free-unit set hands out its lowest member as a min-heap would", "[engine][resource]") {
   // Random inserts and takes over 10,000 units (three summary words) against std::set.
   UnitSet s;
   std::set<std::uint32_t> ref;

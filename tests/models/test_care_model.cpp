@@ -348,7 +348,7 @@ services:
 // Priority by need now (model review, engine semantics 1): people whose need rose while waiting
 // move up the queue, so under `priority` they wait less than under `fifo` (before, the queue kept
 // the need at referral and the two disciplines gave the same run).
-TEST_CASE("under priority, people whose need rose while waiting wait less than under FIFO", "[care][mechanism]") {
+TEST_CASE("under priority people whose need rose while waiting wait less than under FIFO", "[care][mechanism]") {
   const std::string base = R"(careflow: 1
 name: priority by need now
 run: {horizon_years: 3, warmup_years: 0.5, replications: 6, seed: 5}
@@ -455,4 +455,19 @@ indicators: {referrals: assessment, assessments: [assessment], children_cohort: 
   // Returns skip the universal service: its arrivals do not move, the front door's rise.
   CHECK(diff(low, high, "activity", "arrivals_per_year", "universal").contains(0));
   CHECK(diff(low, high, "activity", "arrivals_per_year", "front_door").lower() > 0);
+}
+
+// End to end (issue 19: where integration acts): doubling the cross-agency hand-off of the
+// default lengthens the time from first contact to first service, which the first-assessment
+// measure did not see (the hop from universal services to the front door lies before it).
+TEST_CASE("doubling the default's cross-agency hand-offs lengthens contact to service", "[care][mechanism]") {
+  Scenario s = parse_scenario(default_scenario_yaml(), kDefaultScenarioName, "scenarios");
+  s.horizon_years = 7;  // 5 warm-up + 2 reported: the shortest whose interval excludes zero by far
+  s.replications = 4;
+  const RunResult base = run_scenario(s);
+  s.handoff_across = Distribution::lognormal(2 * s.handoff_across.mean(), 2 * std::sqrt(s.handoff_across.variance()));
+  const RunResult doubled = run_scenario(s);
+  const auto d = diff(base, doubled, "waits", "contact_to_service_days");
+  INFO("contact to service +" << d.mean << " ± " << d.half_width << " days");
+  CHECK(d.lower() > 0);
 }

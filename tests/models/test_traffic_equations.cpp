@@ -218,7 +218,7 @@ TEST_CASE("25,000 services: the traffic equations in bounded memory", "[models][
 // A bounded queue (max_queue, patience) is not an overload that grows: the pre-run check gives
 // the share lost and the utilisation that remains (model review, engine semantics 2: "utilisation
 // 1.1" was shown for a service whose simulated utilisation is 0.892).
-TEST_CASE("bounded queues: M/M/c/K and Erlang-A against their closed forms, and the warning", "[models][traffic]") {
+TEST_CASE("bounded queues: M/M/c/K and Erlang-A against their closed forms and the warning", "[models][traffic]") {
   // M/M/3/7 (3 places, room for 4), a = 3.3: pi_n = a^n/n! (n <= 3), a^3/3! (a/3)^(n-3) after.
   const double a = 3.3;
   std::vector<double> pi;

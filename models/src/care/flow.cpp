@@ -49,6 +49,7 @@ void SiteLp::cohort_arrival(Context& ctx, std::size_t c) {
   if (arrivals_made_[c] >> kArrivalBits) throw ContractViolation("care model: more arrivals in a cohort than person ids hold");
   p.id = (static_cast<std::uint64_t>(c) << kArrivalBits) | arrivals_made_[c]++;
   p.cohort = static_cast<std::int16_t>(c);
+  p.contacted = ctx.now();
   RandomStream rng = stream(ctx, p, Purpose::Attributes, -1, 0);
   const double age = k.min_age + (k.max_age - k.min_age) * rng.uniform01();
   p.birth = ctx.now() - age * kDaysPerYear;
@@ -235,6 +236,12 @@ void SiteLp::start(Context& ctx, std::uint32_t i, std::int32_t unit) {
       if (d <= s_.indicators.package_target_days) ++t.packages_on_time;
     }
   }
+  // End to end: the episode's first contact to its first service beyond the mainstream tier
+  // that is not an assessment (the hops, queues and assessments before it all count).
+  if (!p.served && spec.kind != ServiceKind::Assessment && spec.tier != Tier::Mainstream) {
+    p.served = true;
+    if (after_warmup(now)) t.contact_days.add(now - p.contacted);
+  }
   if (spec.kind == ServiceKind::Assessment) {
     if (after_warmup(now)) ++t.assessments_started;
   } else {
@@ -353,6 +360,8 @@ void SiteLp::returned(Context& ctx, std::uint32_t i) {
   ++figs_.totals.entered;
   if (after_warmup(ctx.now())) ++figs_.totals.entered_after_warmup;
   p.previous = -1;
+  p.contacted = ctx.now();  // a new episode
+  p.served = false;
   const CohortSpec& k = s_.cohorts[static_cast<std::size_t>(p.cohort)];
   refer(ctx, i, k.return_to >= 0 ? k.return_to : k.entry, -1);
 }

@@ -78,6 +78,7 @@ void figures(const Scenario& s, const SiteFigures& f, Emit&& emit) {
   emit(kReferralToAssessment, "", T.assessment_days.mean());
   emit(kAssessmentToService, "", T.package_days.mean());
   emit(kFirstAssessmentToService, "", T.pathway_days.mean());
+  emit(kContactToService, "", T.contact_days.mean());
   emit(kAssessmentsPerYear, "", per_year(T.assessments_started));
 
   // Step changes.

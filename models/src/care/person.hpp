@@ -30,6 +30,7 @@ struct Person {
   double episode_cost = 0;        // £ so far in this episode
   double specialist_since = 0;
   double last_referral = -1e300;  // last arrival at the referrals indicator service
+  double contacted = 0;           // first contact of the current episode (a new arrival or a return)
   float coproduction = 0;
   std::int16_t cohort = 0;
   std::int8_t need = 0;
@@ -44,6 +45,7 @@ struct Person {
   bool died : 1 = false;
   bool transitioned : 1 = false;   // moved to adult services already
   bool via_referral : 1 = false;   // referred to the children's referral point (before any redirection)
+  bool served : 1 = false;         // has started a first service (beyond the mainstream tier, not an assessment) this episode
   std::int16_t specialist_service = -1;  // the specialist service entered at the last step up
   std::int16_t service = -1;
   std::int16_t previous = -1;     // last service left
@@ -63,7 +65,7 @@ struct Person {
 };
 // Timestamps that few people carry at once are kept outside the record (see SiteLp::pathway_
 // and SiteLp::discharged_); a transfer's attachment carries them after the record (Travel).
-static_assert(sizeof(Person) <= 104, "person record: memory per person (docs/performance.md)");
+static_assert(sizeof(Person) <= 112, "person record: memory per person (docs/performance.md)");
 // Records travel between sites as bytes (a transfer's attachment).
 static_assert(std::is_trivially_copyable_v<Person>);
 

@@ -67,6 +67,7 @@ struct Totals {
   std::uint64_t follow_ups = 0, at_home = 0;
   std::uint64_t assessments_started = 0;
   Tally pathway_days;  // first assessment's referral to the start of the service it led to
+  Tally contact_days;  // an episode's first contact to the start of its first service
   std::uint64_t transfers_out = 0, transfers_in = 0;  // people moved to / from other sites
 
   template <class F, class... T>
@@ -75,6 +76,7 @@ struct Totals {
     f(t.specialist_days...), f(t.referrals...), f(t.rereferrals...), f(t.assessments_done...);
     f(t.assessments_on_time...), f(t.assessment_days...), f(t.packages...), f(t.packages_on_time...);
     f(t.package_days...), f(t.follow_ups...), f(t.at_home...), f(t.assessments_started...), f(t.pathway_days...);
+    f(t.contact_days...);
     f(t.transfers_out...), f(t.transfers_in...);
   }
 };

@@ -70,6 +70,9 @@ inline constexpr MetricDef kAssessmentToService{"waits", "assessment_to_service_
                                                 "mean days from a completed assessment to the start of the service it led to (NI 133)"};
 inline constexpr MetricDef kFirstAssessmentToService{"waits", "first_assessment_to_service_days", "days", kSystem, Lower,
                                                      "mean days from the first assessment's referral to the start of the service"};
+inline constexpr MetricDef kContactToService{"waits", "contact_to_service_days", "days", kSystem, Lower,
+                                             "mean days from an episode's first contact (a new arrival or a return) to the "
+                                             "start of its first service beyond the mainstream tier that is not an assessment"};
 inline constexpr MetricDef kAssessmentsPerYear{"activity", "assessments_per_year", "assessments", kSystem, Neither,
                                                "assessments started a year"};
 inline constexpr MetricDef kStepUpsPer10000{"step_changes", "step_ups_per_10000_per_year", "per 10,000", kSystem, Lower,
@@ -142,9 +145,9 @@ inline constexpr MetricDef kPeopleExited{"invariants", "people_exited", "people"
 }  // namespace metric
 
 /// Every metric, in the order the figures are reported.
-inline constexpr std::array<const MetricDef*, 43> kMetrics{{
+inline constexpr std::array<const MetricDef*, 44> kMetrics{{
     &metric::kMeanWait, &metric::kMedianWait, &metric::kP90Wait, &metric::kP95Wait, &metric::kReferralToAssessment,
-    &metric::kAssessmentToService, &metric::kFirstAssessmentToService, &metric::kAssessmentsPerYear,
+    &metric::kAssessmentToService, &metric::kFirstAssessmentToService, &metric::kContactToService, &metric::kAssessmentsPerYear,
     &metric::kStepUpsPer10000, &metric::kStepDownsPer10000, &metric::kStepUps, &metric::kStepDowns,
     &metric::kDaysInSpecialist, &metric::kSpendPerYear, &metric::kDiscountedSpend, &metric::kSelfFunded,
     &metric::kOneOffCosts, &metric::kSpendInYear, &metric::kSpendPerPerson, &metric::kOverBudget, &metric::kNI132,
