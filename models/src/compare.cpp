@@ -148,8 +148,8 @@ const char* arrow(Change c) {
 }
 
 bool headline(const MetricId& id) {
-  if (id.family == "indicators" || id.family == "step_changes") return true;
   const SubjectKind k = subject_kind(id.subject);
+  if (id.family == "indicators" || id.family == "step_changes") return k == SubjectKind::System;  // not by reason
   if (id.family == "waits") return k == SubjectKind::Tier || k == SubjectKind::System;
   if (id.family == "costs")
     return k == SubjectKind::System || k == SubjectKind::Agency || k == SubjectKind::Pool || k == SubjectKind::Tier;

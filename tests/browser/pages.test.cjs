@@ -156,10 +156,13 @@ test("the report opens offline with its charts", async () => {
   await page.waitForFunction(() => window.careflowReport && window.careflowReport.ready);
   const headings = await page.$$eval("h2", (hs) => hs.map((h) => h.textContent));
   for (const want of ["Waiting times by service", "Step changes up and down over time", "Costs by agency over time",
-                      "Indicators against targets", "Differences between the scenarios (B − A)", "The scenario's parameters"])
+                      "Indicators against targets", "Delayed transfers of care by reason",
+                      "Differences between the scenarios (B − A)", "The scenario's parameters"])
     assert.ok(headings.includes(want), `section '${want}' in ${headings}`);
   assert.ok(await page.$$eval("svg", (s) => s.length) >= 5, "charts drawn");
   assert.ok(await page.$$eval("#indicators tr", (r) => r.length) > 5, "indicators listed");
+  const reasons = await page.$$eval("#delays tr td:first-child", (c) => c.map((x) => x.textContent));
+  assert.ok(reasons.includes("E care package in own home: home care"), `delay reasons listed: ${reasons}`);
   assert.deepEqual(seen.errors, []);
   assert.deepEqual(seen.requests, []);
   await context.close();

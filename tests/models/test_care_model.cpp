@@ -471,3 +471,97 @@ TEST_CASE("doubling the default's cross-agency hand-offs lengthens contact to se
   INFO("contact to service +" << d.mean << " ± " << d.half_width << " days");
   CHECK(d.lower() > 0);
 }
+
+// Blocking after service (issue 19): a service that holds_place keeps each finished person's
+// place through the hand-off to the next service. By Little's law the places so held average
+// arrival rate x mean hand-off, so utilisation rises by lambda h / c exactly in expectation.
+TEST_CASE("a place held through the hand-off raises utilisation by Little's law", "[care][theory][statistical]") {
+  const std::string base = R"(careflow: 1
+name: held
+run: {horizon_years: 6, warmup_years: 1, replications: 8, seed: 5}
+agencies: [{name: council, budget_per_year: 0}, {name: nhs, budget_per_year: 0}]
+handoffs: {within_agency: 0, across_agency: {exponential: {mean: 4}}}
+cohorts:
+  - {name: older, population: 10000, age: [65, 90], episodes_per_1000_per_year: 73, entry: first, need_mix: {complex: 1}}
+services:
+  - {name: first, tier: intermediate, agency: council, capacity: 40, duration: {exponential: {mean: 10}}, holds_place: HOLD,
+     routes: [{to: {next: 1}}]}
+  - {name: next, tier: intermediate, agency: nhs, capacity: 1000, duration: {exponential: {mean: 5}}, routes: [{to: {exit: 1}}]}
+)";
+  // lambda = 10,000 x 73 / 1,000 / 365 = 2 a day; c = 40; h = 4 days: +0.2 (0.5 -> 0.7).
+  const RunResult free_run = run_yaml(replace(base, "HOLD", "false"));
+  const RunResult held = run_yaml(replace(base, "HOLD", "true"));
+  const auto d = diff(free_run, held, "activity", "utilisation", "first");
+  INFO("utilisation +" << d.mean << " ± " << d.half_width << " (theory +0.2)");
+  CHECK(d.lower() > 0);
+  CHECK(d.contains(0.2));
+  // Nobody waits at `next`, so no place is held by a wait there.
+  CHECK(mean_of(held, "activity", "places_held_waiting", "first") == 0);
+  CHECK(mean_of(held, "activity", "mean_queue", "next") == 0);
+}
+
+// The review's chain: hospital -> re-ablement -> care home. When re-ablement holds its places
+// while its people wait for a full care home, the care home's shortage reaches back into the
+// hospital: re-ablement is fuller, and patients wait longer in hospital for re-ablement.
+TEST_CASE("a full care home blocks re-ablement places and so hospital beds", "[care][mechanism]") {
+  const std::string base = std::string(kHeader) + R"(
+cohorts:
+  - {name: older, population: 20000, age: [65, 95], episodes_per_1000_per_year: 180, entry: hospital, need_mix: {complex: 1.0}}
+services:
+  - {name: hospital, tier: acute, kind: hospital, agency: nhs, capacity: 150, duration: {lognormal: {mean: 7, sd: 5}},
+     cost: {per_day: 562}, routes: [{to: {reablement: 0.3, exit: 0.7}}]}
+  - {name: reablement, tier: intermediate, agency: council, capacity: 110, duration: {lognormal: {mean: 35, sd: 10}},
+     holds_place: HOLD, dtoc_reason: "E care package in own home: re-ablement", routes: [{to: {care_home: 0.1, exit: 0.9}}]}
+  - {name: care_home, tier: specialist, agency: council, capacity: 28, duration: {lognormal: {mean: 100, sd: 80}},
+     patience_days: {exponential: {mean: 30}}, dtoc_reason: "D care home placement", routes: [{to: {exit: 1}}]}
+indicators: {hospital: hospital, reablement: reablement}
+)";
+  // Care home demand: 2.96 a day x 0.1 x 100 days = 29.6 places for 28: a queue of people who
+  // wait weeks (or give up after about a month), stable because they give up. Re-ablement:
+  // 104 places of demand for 110.
+  const RunResult free_run = run_yaml(replace(base, "HOLD", "false"));
+  const RunResult held = run_yaml(replace(base, "HOLD", "true"));
+  const auto util = diff(free_run, held, "activity", "utilisation", "reablement");
+  const auto beds = diff(free_run, held, "indicators", "delayed_bed_days_per_year", "reason:E care package in own home: re-ablement");
+  INFO("re-ablement utilisation +" << util.mean << " ± " << util.half_width << "; hospital bed-days waiting for it +" << beds.mean
+                                   << " ± " << beds.half_width);
+  CHECK(util.lower() > 0);
+  CHECK(beds.lower() > 0);
+  CHECK(mean_of(held, "activity", "places_held_waiting", "reablement") > 1);
+  // The hospital's delayed beds are all accounted for by their reasons.
+  for (const RunResult* r : {&free_run, &held})
+    for (std::size_t k = 0; k < r->replications.size(); ++k) {
+      const auto total = values(*r, "indicators", "delayed_bed_days_per_year")[k];
+      const auto parts = values(*r, "indicators", "delayed_bed_days_per_year", "reason:E care package in own home: re-ablement")[k];
+      CHECK(parts == Approx(total).margin(1e-6));
+    }
+}
+
+// Issue 19: -10% home care raises the default's delayed bed-days through waiting for home care
+// (reason E, home care), and the reasons add up to the total in every replication.
+TEST_CASE("less home care in the default raises bed-days waiting for home care", "[care][mechanism]") {
+  Scenario s = parse_scenario(default_scenario_yaml(), kDefaultScenarioName, "scenarios");
+  s.horizon_years = 7;  // 5 warm-up + 2 reported
+  s.replications = 4;
+  const RunResult base = run_scenario(s);
+  for (ServiceSpec& v : s.services)
+    if (v.name == "home_care") {
+      v.capacity = static_cast<std::uint32_t>(0.9 * v.capacity);
+      for (auto& step : v.capacity_schedule) step.capacity = static_cast<std::uint32_t>(0.9 * step.capacity);
+    }
+  const RunResult cut = run_scenario(s);
+  const std::string home_care = "reason:E care package in own home: home care";
+  const auto d = diff(base, cut, "indicators", "delayed_bed_days_per_year", home_care);
+  INFO("bed-days waiting for home care +" << d.mean << " ± " << d.half_width);
+  CHECK(d.lower() > 0);
+  CHECK(diff(base, cut, "indicators", "delayed_bed_days_per_year").lower() > 0);
+  for (const RunResult* r : {&base, &cut}) {
+    double parts = 0, total = 0;
+    for (std::size_t m = 0; m < r->metric_ids.size(); ++m) {
+      const MetricId& id = r->metric_ids[m];
+      if (id.family != "indicators" || id.name != "delayed_bed_days_per_year") continue;
+      (id.subject.empty() ? total : parts) += r->replications[0].metric_values[m];
+    }
+    CHECK(parts == Approx(total).epsilon(1e-9));
+  }
+}

@@ -212,7 +212,7 @@ void waits_json(Writer& w, const io::StoredRun& run) {
 void indicators_json(Writer& w, const io::StoredRun& run) {
   w.begin_array();
   for (const models::Metric& m : run.result.summary) {
-    if (m.id.family != "indicators") continue;
+    if (m.id.family != "indicators" || !m.id.subject.empty()) continue;  // the by-reason rows are not against a target
     w.begin_object().key("name").value(m.id.name).key("unit").value(m.id.unit).key("ci");
     ci_json(w, m.ci);
     w.end_object();
@@ -256,6 +256,15 @@ void run_json(Writer& w, const io::StoredRun& run) {
   yearly(w, run, &models::Series::spend, by_agency, run.agencies.size());
   w.key("indicators");
   indicators_json(w, run);
+  w.key("delays_by_reason").begin_array();  // delayed bed-days a year by what patients waited for
+  for (const models::Metric& m : run.result.summary)
+    if (m.id.family == "indicators" && m.id.name == "delayed_bed_days_per_year" &&
+        models::subject_kind(m.id.subject) == models::SubjectKind::Reason) {
+      w.begin_object().key("reason").value(m.id.subject.substr(m.id.subject.find(':') + 1)).key("ci");
+      ci_json(w, m.ci);
+      w.end_object();
+    }
+  w.end_array();
   w.key("spend_per_year");
   if (const auto* spend = find(run, "costs", "spend_per_year", "")) ci_json(w, spend->ci);
   else w.null();

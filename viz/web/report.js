@@ -266,6 +266,23 @@
     });
   })();
 
+  // ---------------------------------------------------------------- delayed transfers by reason
+  if (runs[0].delays_by_reason.length) {
+    var ds = section("Delayed transfers of care by reason",
+      "Bed-days a year that medically fit patients spent in hospital, by what they waited for (a discharge check, or the " +
+      "service they were going to; letters as in the NHS delayed-transfer sitrep). The reasons add up to the total.");
+    var dt = el("table", { id: "delays" }, null, ds), dh = el("tr", {}, null, dt);
+    ["reason"].concat(runs.map(function (r, k) { return two ? (k ? "B" : "A") : "bed-days a year"; })).forEach(function (x) { el("th", {}, x, dh); });
+    runs[0].delays_by_reason.forEach(function (d) {
+      var tr = el("tr", {}, null, dt);
+      el("td", { style: "text-align:left" }, d.reason, tr);
+      runs.forEach(function (r) {
+        var mine = r.delays_by_reason.filter(function (x) { return x.reason === d.reason; })[0];
+        el("td", {}, mine ? ci(mine.ci, "days") : "–", tr);
+      });
+    });
+  }
+
   // ---------------------------------------------------------------- differences
   if (cmp) {
     var ds = section("Differences between the scenarios (B − A)",

@@ -37,7 +37,7 @@ enum Kind : std::uint32_t {
   kPoolReview,
   kOneOffCost,
   kTransfer,  // a person (record attached) arrives from another site
-  kFreeBed,   // a hospital bed held by a person now at another site is free
+  kHeldPlaceFree,  // a place held by a person now at another site is free (a hospital bed, holds_place)
 };
 
 // Purposes of a person's random streams. With the person's id, the service and the visit

@@ -188,7 +188,7 @@ void SiteLp::arrive(Context& ctx, std::uint32_t i) {
       p.state = State::Waiting;
       p.ticket = a.ticket.pack();
       track(p, now, sv, TrackState::Waiting);
-      if (p.bed_hospital >= 0) open_delay(p, sv, spec.dtoc_reason.empty() ? spec.name : spec.dtoc_reason, now);
+      if (p.held_service >= 0) open_delay(p, sv, delay_label(spec), reasons_.of_service[static_cast<std::size_t>(sv)], now);
       if (spec.patience) arm(ctx, renege_at(ctx, p), kRenege, pack(i, p.version));
       schedule_escalation(ctx, i);
       schedule_transition(ctx, i);
@@ -196,7 +196,7 @@ void SiteLp::arrive(Context& ctx, std::uint32_t i) {
     case Admission::Outcome::Balked:
       if (after_warmup(now)) ++fig.balked;
       log_episode(p, kOutcomeBalked, now);
-      free_bed(ctx, p);
+      release_held(ctx, p);
       p.previous = svc(sv);
       refer(ctx, i, spec.overflow_to, sv);
       break;
@@ -214,12 +214,12 @@ void SiteLp::start(Context& ctx, std::uint32_t i, std::int32_t unit) {
   p.started = now;
   p.reviews = 0;
   // NI 125 / ASCOF 2B: older people discharged from hospital into re-ablement, followed up 91 days on.
-  if (sv == s_.indicators.reablement && p.bed_hospital >= 0 && age_years(p, now) >= 65 && !p.follow_up_pending) {
+  if (sv == s_.indicators.reablement && p.from_hospital && age_years(p, now) >= 65 && !p.follow_up_pending) {
     p.follow_up_pending = true;
     discharged_[i] = now;
     ctx.schedule(kFollowUpDays, kFollowUp, pack(i, 0));
   }
-  free_bed(ctx, p);  // a delayed hospital patient leaves the bed as the next service starts
+  release_held(ctx, p);  // a delayed hospital patient leaves the bed as the next service starts
   occupy(sv, p, now, +1);
   const auto path = pathway_.find(i);
   const Pathway pw = path != pathway_.end() ? path->second : Pathway{};
@@ -298,12 +298,21 @@ void SiteLp::service_end(Context& ctx, std::uint32_t i) {
     // Medically fit: the bed is kept until the patient can move on.
     p.state = State::DischargeCheck;
     p.check = 0;
-    p.bed_hospital = svc(sv);
-    p.bed_unit = p.unit;
+    p.held_service = svc(sv);
+    p.held_unit = p.unit;
     return discharge_checks(ctx, i);
   }
   const int next = choose_route(ctx, p, sv);
-  vacate(ctx, i);
+  if (spec.holds_place && next >= 0) {
+    // Blocking after service: the place stays held, occupied and costed to the service, through
+    // the hand-off and any wait for the next service, and is given up as that one starts. Only
+    // the wait in the next service's queue is a delay; the episode's own cost ends here.
+    charge_person_days(sv, p, now);
+    p.held_service = svc(sv);
+    p.held_unit = p.unit;
+  } else {
+    vacate(ctx, i);
+  }
   log_episode(p, next, now);
   p.previous = svc(sv);
   p.from_hospital = false;

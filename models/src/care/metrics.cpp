@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "care/delays.hpp"
 #include "care/events.hpp"
 
 namespace careflow::models {
@@ -122,6 +123,9 @@ void figures(const Scenario& s, const SiteFigures& f, Emit&& emit) {
     const TimeWeighted& delayed = f.services[h].delayed_beds;
     emit(kNI131, "", adults > 0 ? delayed.mean(end) / adults * 1e5 : kNaN);
     emit(kDelayedBedDays, "", delayed.area(end) / years);
+    const DelayReasons reasons(s);
+    for (std::size_t r = 0; r < reasons.labels.size(); ++r)
+      emit(kDelayedBedDays, subject_label(SubjectKind::Reason, reasons.labels[r]), f.delayed_by_reason[r].area(end) / years);
     emit(kDelayedBedCost, "", delayed.area(end) * s.services[h].cost.daily_rate() / years);
   }
   if (im.reablement != kExit) emit(kNI125, "", pct(T.at_home, T.follow_ups));
@@ -152,6 +156,7 @@ void figures(const Scenario& s, const SiteFigures& f, Emit&& emit) {
     emit(kBalked, n, per_year(fig.balked));
     emit(kReneged, n, per_year(fig.reneged));
     emit(kEscalatedOut, n, per_year(fig.escalated_out));
+    if (s.services[sv].holds_place) emit(kPlacesHeld, n, fig.delayed_beds.mean(end));
   }
   emit(kPeopleEntered, "", static_cast<double>(T.entered));
   emit(kPeopleExited, "", static_cast<double>(T.exited));

@@ -46,11 +46,12 @@ struct Person {
   bool transitioned : 1 = false;   // moved to adult services already
   bool via_referral : 1 = false;   // referred to the children's referral point (before any redirection)
   bool served : 1 = false;         // has started a first service (beyond the mainstream tier, not an assessment) this episode
+  std::uint8_t delay_reason = 0;   // the open delay's reason (DelayReasons; kept in what was padding)
   std::int16_t specialist_service = -1;  // the specialist service entered at the last step up
   std::int16_t service = -1;
   std::int16_t previous = -1;     // last service left
-  std::int16_t bed_hospital = -1;  // hospital whose bed is held while delayed
-  std::int32_t bed_unit = -1;
+  std::int16_t held_service = -1;  // service whose place is still held (a medically fit patient's bed; holds_place)
+  std::int32_t held_unit = -1;
   std::int32_t delay_record = -1;  // open delay: the recorder's handle (Recorder::kNoDelay: none)
   std::uint32_t version = 0;       // bumped at every move: stale events are ignored
   std::uint32_t visits = 0;

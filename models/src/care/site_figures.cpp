@@ -1,5 +1,7 @@
 #include "care/site_figures.hpp"
 
+#include "care/delays.hpp"
+
 #include <cmath>
 #include <stdexcept>
 #include <type_traits>
@@ -68,7 +70,7 @@ std::size_t appraisal_years(const Scenario& s) {
   return std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(s.horizon_years - s.warmup_years - 1e-9)));
 }
 
-SiteFigures::SiteFigures(const Scenario& s) : services(s.services.size()) {
+SiteFigures::SiteFigures(const Scenario& s) : services(s.services.size()), delayed_by_reason(DelayReasons(s).labels.size()) {
   money.by_agency.assign(s.agencies.size(), 0.0);
   money.by_pot.assign(s.agencies.size() + s.pools.size(), 0.0);
   money.by_tier.assign(kCount<Tier>, 0.0);
@@ -81,6 +83,7 @@ void SiteFigures::save(ByteWriter& w) const {
     put(w, sv.queue);
     put(w, sv.delayed_beds);
   }
+  w.pods(delayed_by_reason);
   Money::each([&](const auto& x) { put(w, x); }, money);
   Totals::each([&](const auto& x) { put(w, x); }, totals);
   put(w, end);
@@ -95,6 +98,7 @@ void SiteFigures::load(ByteReader& r) {
     get(r, sv.queue);
     get(r, sv.delayed_beds);
   }
+  delayed_by_reason = r.pods<TimeWeighted>();
   Money::each([&](auto& x) { get(r, x); }, money);
   Totals::each([&](auto& x) { get(r, x); }, totals);
   get(r, end);

@@ -90,6 +90,8 @@ struct SiteFigures {
   std::vector<ServiceFigures> services;
   Money money;
   Totals totals;
+  // Beds of the indicators' hospital held by medically fit patients, by reason (DelayReasons).
+  std::vector<TimeWeighted> delayed_by_reason;
   double end = 0;                     // when the run ended
   std::uint64_t events = 0;           // handled by the site
   std::uint64_t person_records = 0;   // the most person records the site held at once
@@ -105,6 +107,7 @@ struct SiteFigures {
       if (runs(sv)) services[sv].queue = o.services[sv].queue;
       services[sv].delayed_beds.merge(o.services[sv].delayed_beds, end);
     }
+    for (std::size_t r = 0; r < delayed_by_reason.size(); ++r) delayed_by_reason[r].merge(o.delayed_by_reason[r], end);
     Money::each([](auto& a, const auto& b) { add_into(a, b); }, money, o.money);
     Totals::each([](auto& a, const auto& b) { add_into(a, b); }, totals, o.totals);
     invariant_checks += o.invariant_checks;

@@ -13,7 +13,7 @@
 namespace careflow::models::care {
 
 SiteLp::SiteLp(const Scenario& s, Recorder& recorder, int site)
-    : s_(s), recorder_(recorder), keep_(recorder.keeps()), site_(site), figs_(s), ledger_(s, figs_, site) {
+    : s_(s), recorder_(recorder), keep_(recorder.keeps()), site_(site), figs_(s), reasons_(s), ledger_(s, figs_, site) {
   if (s.services.size() > kMaxServices)
     throw std::invalid_argument("care model: " + std::to_string(s.services.size()) + " services, at most " +
                                 std::to_string(kMaxServices) + " are supported");
@@ -28,7 +28,7 @@ SiteLp::SiteLp(const Scenario& s, Recorder& recorder, int site)
   week_.resize(ns);
   thirds_.resize(ns);
   week_rows_.resize(ns);
-  beds_away_.assign(ns, 0);
+  held_away_.assign(ns, 0);
   // Tracked persons: every k-th arrival by id, so the same people are tracked in every scenario.
   double expected = 0;
   for (const CohortSpec& c : s.cohorts) expected += c.population * c.episodes_per_1000_per_year / 1000 * s.horizon_years;
@@ -70,7 +70,7 @@ void SiteLp::on_event(Context& ctx, const Event& e) {
     case kPoolReview: return pool_review(ctx, static_cast<std::size_t>(e.payload));
     case kOneOffCost: return ledger_.one_off(ctx.now(), s_.one_off_costs[e.payload]);
     case kTransfer: return transfer_in(ctx);
-    case kFreeBed: return remote_bed_freed(ctx, e.payload);
+    case kHeldPlaceFree: return remote_place_freed(ctx, e.payload);
     default: break;
   }
   const std::uint32_t i = index_of(e.payload);
@@ -102,8 +102,10 @@ void SiteLp::on_finish(Context& ctx) {
       log_episode(p, kOutcomeOngoing, end);
   }
   people_.for_each([&](const Person& p) {
-    if (p.delay_record != -1 && p.state != State::Away)
-      figs_.services[static_cast<std::size_t>(p.bed_hospital)].delayed_beds.add(end, -1);
+    if (p.delay_record != -1 && p.state != State::Away) {
+      figs_.services[static_cast<std::size_t>(p.held_service)].delayed_beds.add(end, -1);
+      if (p.held_service == s_.indicators.hospital) figs_.delayed_by_reason[p.delay_reason].add(end, -1);
+    }
   });
   finish_series(end);
   for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
@@ -122,7 +124,7 @@ void SiteLp::on_finish(Context& ctx) {
 void SiteLp::transfer_out(Context& ctx, std::uint32_t i, double delay) {
   Person& p = people_[i];
   close_delay(p, ctx.now());  // a delayed transfer of care is recorded at each site while there
-  if (p.bed_hospital >= 0 && hosted(p.bed_hospital)) ++beds_away_[static_cast<std::size_t>(p.bed_hospital)];
+  if (p.held_service >= 0 && hosted(p.held_service)) ++held_away_[static_cast<std::size_t>(p.held_service)];
   Travel travel;
   if (const auto w = pathway_.find(i); w != pathway_.end()) travel.pathway = w->second, pathway_.erase(w);
   if (const auto d = discharged_.find(i); d != discharged_.end()) travel.discharged = d->second, discharged_.erase(d);
@@ -134,7 +136,7 @@ void SiteLp::transfer_out(Context& ctx, std::uint32_t i, double delay) {
   ++figs_.totals.transfers_out;
   ++p.version;
   p.state = State::Away;
-  p.bed_hospital = -1;
+  p.held_service = -1;
   release_person(i);
 }
 
@@ -152,18 +154,18 @@ void SiteLp::transfer_in(Context& ctx) {
   p.version = version;  // versions guard this site's events for this record
   p.delay_record = -1;
   ++figs_.totals.transfers_in;
-  if (p.bed_hospital >= 0 && hosted(p.bed_hospital)) --beds_away_[static_cast<std::size_t>(p.bed_hospital)];
+  if (p.held_service >= 0 && hosted(p.held_service)) --held_away_[static_cast<std::size_t>(p.held_service)];
   // The 91-day follow-up travels with the person (the one left at the old site is ignored).
   if (p.follow_up_pending) ctx.schedule_at(std::max(ctx.now(), travel.discharged + kFollowUpDays), kFollowUp, pack(i, 0));
   arrive(ctx, i);
 }
 
-// A bed of a hospital run here, held by someone at another site, is free.
-void SiteLp::remote_bed_freed(Context& ctx, std::uint64_t payload) {
-  const auto h = static_cast<int>(payload >> 32);
+// A place of a service run here (a hospital bed), held by someone at another site, is free.
+void SiteLp::remote_place_freed(Context& ctx, std::uint64_t payload) {
+  const auto h = static_cast<int>((payload >> 32) & 0x7FFFFFFFu);
   const auto unit = static_cast<std::uint32_t>(payload & 0xFFFFFFFFu);
-  --beds_away_[static_cast<std::size_t>(h)];
-  ledger_.occupy(h, false, ctx.now(), -1);
+  --held_away_[static_cast<std::size_t>(h)];
+  ledger_.occupy(h, (payload >> 63) != 0, ctx.now(), -1);
   if (auto next = res_[static_cast<std::size_t>(h)].release(ctx.now(), unit))
     start(ctx, static_cast<std::uint32_t>(next->customer), static_cast<std::int32_t>(next->unit));
 }
@@ -211,6 +213,7 @@ void SiteLp::end_warmup(Context& ctx) {
     res_[sv].reset_statistics(now);
     figs_.services[sv].delayed_beds.reset(now);
   }
+  for (TimeWeighted& d : figs_.delayed_by_reason) d.reset(now);
 }
 
 void SiteLp::capacity_change(Context& ctx, std::uint64_t payload) {
@@ -264,7 +267,7 @@ void SiteLp::check_invariants() {
     if (p.state == State::Waiting) ++waiting[static_cast<std::size_t>(p.service)];
     if (p.state == State::InService) ++serving[static_cast<std::size_t>(p.service)];
     if (p.state == State::DischargeCheck) ++serving[static_cast<std::size_t>(p.service)];
-    if (p.bed_hospital >= 0 && p.state != State::DischargeCheck) ++serving[static_cast<std::size_t>(p.bed_hospital)];
+    if (p.held_service >= 0 && p.state != State::DischargeCheck) ++serving[static_cast<std::size_t>(p.held_service)];
   });
   const Totals& t = figs_.totals;
   if (t.entered + t.transfers_in != t.exited + t.transfers_out + present)
@@ -274,7 +277,7 @@ void SiteLp::check_invariants() {
                              std::to_string(present) + (s_.sites.empty() ? "" : " (site '" + s_.sites[static_cast<std::size_t>(site_)] + "')"));
   for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
     if (!hosted(static_cast<int>(sv))) continue;
-    serving[sv] += beds_away_[sv];
+    serving[sv] += held_away_[sv];
     if (res_[sv].queue_length() != waiting[sv])
       throw std::runtime_error("invariant broken: service '" + s_.services[sv].name + "' queue holds " +
                                std::to_string(res_[sv].queue_length()) + " but " + std::to_string(waiting[sv]) + " people wait there");

@@ -16,6 +16,7 @@
 #include "careflow/engine/simulation.hpp"
 #include "careflow/models/recorder.hpp"
 #include "careflow/models/scenario.hpp"
+#include "care/delays.hpp"
 #include "care/events.hpp"
 #include "care/ledger.hpp"
 #include "care/person.hpp"
@@ -45,7 +46,7 @@ class SiteLp final : public LogicalProcess {
   // ---- site_lp.cpp: sites, bookkeeping events
   void transfer_out(Context& ctx, std::uint32_t i, double delay);
   void transfer_in(Context& ctx);
-  void remote_bed_freed(Context& ctx, std::uint64_t payload);
+  void remote_place_freed(Context& ctx, std::uint64_t payload);
   void weekly(Context& ctx);
   void record_week(double now);
   void finish_series(double now);
@@ -76,10 +77,10 @@ class SiteLp final : public LogicalProcess {
   void charge(int sv, Person& p, double amount, double now);
   void charge_person_days(int sv, Person& p, double now);
 
-  // ---- discharge.cpp: hospital beds and delayed transfers of care
+  // ---- discharge.cpp: hospital beds, places held after service, delayed transfers of care
   void discharge_checks(Context& ctx, std::uint32_t i);
-  void free_bed(Context& ctx, Person& p);
-  void open_delay(Person& p, int waiting_for, const std::string& reason, double now);
+  void release_held(Context& ctx, Person& p);
+  void open_delay(Person& p, int waiting_for, const std::string& reason, std::uint8_t reason_number, double now);
   void close_delay(Person& p, double now);
   void follow_up(Person& p, std::uint32_t i);
 
@@ -113,6 +114,7 @@ class SiteLp final : public LogicalProcess {
   const int site_;
   double horizon_ = 0, warmup_ = 0;
   SiteFigures figs_;
+  const DelayReasons reasons_;
   Ledger ledger_;
   std::vector<Resource> res_;
   std::vector<std::uint32_t> base_capacity_;
@@ -128,7 +130,7 @@ class SiteLp final : public LogicalProcess {
   std::vector<WeekRow> week_rows_;  // reused each week
   double last_week_ = -kInfinity;   // end of the last week recorded
   const std::atomic<bool>* stop_ = nullptr;  // read (relaxed) once a week
-  std::vector<std::uint32_t> beds_away_;  // beds of hospitals run here held by people at other sites
+  std::vector<std::uint32_t> held_away_;  // places of services run here held by people at other sites
   PersonStore people_;
   std::vector<std::uint32_t> free_;
   std::unordered_map<std::uint32_t, Pathway> pathway_;    // by person index, while on a pathway

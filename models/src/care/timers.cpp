@@ -25,7 +25,7 @@ void SiteLp::renege(Context& ctx, std::uint32_t i) {
   if (p.state != State::Waiting || !res_[sv].renege(now, QueueTicket::unpack(p.ticket))) return;
   if (after_warmup(now)) ++figs_.services[sv].reneged;
   log_episode(p, kOutcomeReneged, now);
-  free_bed(ctx, p);
+  release_held(ctx, p);
   p.previous = svc(p.service);
   refer(ctx, i, s_.services[sv].overflow_to, p.service);
 }
@@ -58,7 +58,7 @@ void SiteLp::escalate(Context& ctx, std::uint32_t i) {
     if (!res_[static_cast<std::size_t>(sv)].renege(ctx.now(), QueueTicket::unpack(p.ticket))) return;
     if (after_warmup(ctx.now())) ++figs_.services[static_cast<std::size_t>(sv)].escalated_out;
     log_episode(p, kOutcomeEscalated, ctx.now());
-    free_bed(ctx, p);
+    release_held(ctx, p);
     p.previous = svc(sv);
     return refer(ctx, i, spec.escalate_to, sv);
   }
@@ -100,7 +100,7 @@ void SiteLp::transition(Context& ctx, std::uint32_t i) {
   const int sv = p.service;
   if (p.state == State::Waiting) {
     if (!res_[static_cast<std::size_t>(sv)].renege(ctx.now(), QueueTicket::unpack(p.ticket))) return;
-    free_bed(ctx, p);
+    release_held(ctx, p);
   } else if (p.state == State::InService) {
     vacate(ctx, i);
   } else {

@@ -400,6 +400,14 @@ class Builder {
         fail(*ii, f.field("integrated_into"), "a service cannot be integrated into itself");
     }
     if (const Node* d = f.get("dtoc_reason")) v.dtoc_reason = text(*d, f.field("dtoc_reason"));
+    v.holds_place = v.kind == ServiceKind::Hospital;
+    if (const Node* h = f.get("holds_place")) {
+      v.holds_place = boolean(*h, f.field("holds_place"));
+      if (!v.holds_place && v.kind == ServiceKind::Hospital)
+        fail(*h, f.field("holds_place"),
+             "a hospital always keeps a medically fit patient's bed until the next service starts (a delayed transfer of care); "
+             "leave holds_place out, or send patients on without waiting with max_queue: 0 on the service they go to");
+    }
     if (const Node* st = f.get("site")) {
       if (sites_.empty())
         fail(*st, f.field("site"), "a service names a site, but the scenario declares none: list the sites under 'region: sites:'");

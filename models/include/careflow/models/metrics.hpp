@@ -17,9 +17,10 @@
 namespace careflow::models {
 
 /// What a figure is about. A MetricId's subject is "" for the system, a service's name, or the
-/// kind's prefix and a name ("tier:specialist", "agency:nhs", "pot:…", "pool:…", "year:01").
-enum class SubjectKind : std::uint8_t { System, Service, Tier, Agency, Pot, Pool, Year };
-inline constexpr std::array<Term<SubjectKind>, 7> kSubjectKinds{{
+/// kind's prefix and a name ("tier:specialist", "agency:nhs", "pot:…", "pool:…", "year:01",
+/// "reason:home care").
+enum class SubjectKind : std::uint8_t { System, Service, Tier, Agency, Pot, Pool, Year, Reason };
+inline constexpr std::array<Term<SubjectKind>, 8> kSubjectKinds{{
     {SubjectKind::System, "system", "the whole care system"},
     {SubjectKind::Service, "service", "one service"},
     {SubjectKind::Tier, "tier", "all services of a tier"},
@@ -27,6 +28,7 @@ inline constexpr std::array<Term<SubjectKind>, 7> kSubjectKinds{{
     {SubjectKind::Pot, "pot", "an agency's budget pot"},
     {SubjectKind::Pool, "pool", "a pooled budget"},
     {SubjectKind::Year, "year", "a year of the appraisal period"},
+    {SubjectKind::Reason, "reason", "a reason medically fit patients wait in a hospital bed"},
 }};
 template <>
 constexpr const auto& terms<SubjectKind>() { return kSubjectKinds; }
@@ -54,7 +56,8 @@ namespace metric_subjects {
 inline constexpr std::uint8_t bit(SubjectKind k) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(k)); }
 inline constexpr std::uint8_t kSystem = bit(SubjectKind::System), kService = bit(SubjectKind::Service),
                               kTier = bit(SubjectKind::Tier), kAgency = bit(SubjectKind::Agency), kPot = bit(SubjectKind::Pot),
-                              kPool = bit(SubjectKind::Pool), kYear = bit(SubjectKind::Year);
+                              kPool = bit(SubjectKind::Pool), kYear = bit(SubjectKind::Year),
+                              kReason = bit(SubjectKind::Reason);
 }  // namespace metric_subjects
 
 namespace metric {
@@ -103,8 +106,9 @@ inline constexpr MetricDef kNI133{"indicators", "NI133_packages_on_time", "%", k
                                   "services started within the target days of a completed assessment"};
 inline constexpr MetricDef kNI131{"indicators", "NI131_delayed_beds_per_100000_adults", "per 100,000", kSystem, Lower,
                                   "hospital beds held by medically fit patients, per 100,000 adults"};
-inline constexpr MetricDef kDelayedBedDays{"indicators", "delayed_bed_days_per_year", "days", kSystem, Lower,
-                                           "bed-days a year of delayed transfers of care"};
+inline constexpr MetricDef kDelayedBedDays{"indicators", "delayed_bed_days_per_year", "days", kSystem | kReason, Lower,
+                                           "bed-days a year of delayed transfers of care, in all and by what the patients "
+                                           "waited for (a discharge check's reason, or the awaited service's dtoc_reason)"};
 inline constexpr MetricDef kDelayedBedCost{"indicators", "delayed_bed_cost_per_year", "£", kSystem, Lower,
                                            "cost a year of delayed bed-days at the hospital's bed-day rate"};
 inline constexpr MetricDef kNI125{"indicators", "NI125_at_home_91_days", "%", kSystem, Higher,
@@ -138,6 +142,9 @@ inline constexpr MetricDef kReneged{"activity", "reneged_per_year", "people", kS
 inline constexpr MetricDef kEscalatedOut{"activity", "escalated_out_per_year", "people", kService, Lower,
                                          "people whose need reached the top level while waiting and who moved on to the "
                                          "service's escalate_to, a year"};
+inline constexpr MetricDef kPlacesHeld{"activity", "places_held_waiting", "places", kService, Lower,
+                                       "mean places held by people who have finished here and wait in the next service's "
+                                       "queue (a service that holds_place; a hospital's delayed beds)"};
 inline constexpr MetricDef kPeopleEntered{"invariants", "people_entered", "people", kSystem, Neither,
                                           "episodes of need begun (new and re-referred), warm-up included"};
 inline constexpr MetricDef kPeopleExited{"invariants", "people_exited", "people", kSystem, Neither,
@@ -145,7 +152,7 @@ inline constexpr MetricDef kPeopleExited{"invariants", "people_exited", "people"
 }  // namespace metric
 
 /// Every metric, in the order the figures are reported.
-inline constexpr std::array<const MetricDef*, 44> kMetrics{{
+inline constexpr std::array<const MetricDef*, 45> kMetrics{{
     &metric::kMeanWait, &metric::kMedianWait, &metric::kP90Wait, &metric::kP95Wait, &metric::kReferralToAssessment,
     &metric::kAssessmentToService, &metric::kFirstAssessmentToService, &metric::kContactToService, &metric::kAssessmentsPerYear,
     &metric::kStepUpsPer10000, &metric::kStepDownsPer10000, &metric::kStepUps, &metric::kStepDowns,
@@ -154,7 +161,8 @@ inline constexpr std::array<const MetricDef*, 44> kMetrics{{
     &metric::kNI133, &metric::kNI131, &metric::kDelayedBedDays, &metric::kDelayedBedCost, &metric::kNI125,
     &metric::kASCOF2A, &metric::kReferrals, &metric::kRereferrals, &metric::kCPStarts, &metric::kCPPlans,
     &metric::kLookedAfter, &metric::kArrivals, &metric::kStarts, &metric::kUtilisation, &metric::kMeanQueue,
-    &metric::kQueueGrowth, &metric::kTurnedAway, &metric::kBalked, &metric::kReneged, &metric::kEscalatedOut, &metric::kPeopleEntered, &metric::kPeopleExited,
+    &metric::kQueueGrowth, &metric::kTurnedAway, &metric::kBalked, &metric::kReneged, &metric::kEscalatedOut,
+    &metric::kPlacesHeld, &metric::kPeopleEntered, &metric::kPeopleExited,
 }};
 
 /// The definition of a reported figure, or nullptr for an id no run reports.

@@ -140,9 +140,9 @@ inline constexpr std::array<Column<StepChangeRecord>, 5> kStepChangeColumns{{
 
 inline constexpr std::array<Column<DelayRecord>, 6> kDelayColumns{{
     {"person", "", "person id", &DelayRecord::person},
-    {"hospital", "", "hospital service index", &DelayRecord::hospital},
+    {"hospital", "", "index of the service whose place is held (the hospital; or a service that `holds_place`)", &DelayRecord::hospital},
     {"waiting_for", "", "service awaited; -1 for a discharge check", &DelayRecord::waiting_for},
-    {"reason", "", "`re-ablement`, `home care`, `care home`, `assessment`, `funding decision`, …", &DelayRecord::reason},
+    {"reason", "", "the discharge check's `reason` or the awaited service's `dtoc_reason` (its name if none), e.g. `E care package in own home: home care`", &DelayRecord::reason},
     {"start", "days", "day the delay began", &DelayRecord::start},
     {"end", "days", "day it ended (NaN if still delayed at the end)", &DelayRecord::end},
 }};

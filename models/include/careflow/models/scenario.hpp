@@ -91,6 +91,9 @@ struct ServiceSpec {
   int escalate_to = kExit;  // a person whose need reaches the top level while waiting is re-referred here (kExit: stays)
   int integrated_into = kExit;  // with integrated assessment on, referrals here go to this service instead
   std::string dtoc_reason;      // why hospital patients wait for this service (e.g. "re-ablement")
+  // Blocking after service: a person who has finished keeps the place (occupied, costed) until
+  // the next service starts, as a hospital keeps a medically fit patient's bed. Hospitals always do.
+  bool holds_place = false;
   ReviewSpec review;
   std::vector<RouteRule> routes;
   int site = 0;  // the site (council, hospital trust, regional provider) that runs it: one logical process each
