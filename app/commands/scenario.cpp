@@ -69,9 +69,12 @@ int validate(const ValidateArgs& a) {
              s.agencies.size());
   fmt::print("\nExpected load from the traffic equations (at the start of the horizon):\n");
   fmt::print("{:<24} {:>14} {:>14} {:>10} {:>12}\n", "service", "arrivals/day", "places used", "places", "utilisation");
-  for (std::size_t i = 0; i < s.services.size(); ++i)
-    fmt::print("{:<24} {:>14.2f} {:>14.1f} {:>10} {:>12.2f}\n", s.services[i].name, loads[i].arrivals_per_day,
-               loads[i].offered_load, s.services[i].capacity, loads[i].utilisation);
+  for (std::size_t i = 0; i < s.services.size(); ++i) {
+    const models::ServiceLoad& l = loads[i];
+    fmt::print("{:<24} {:>14.2f} {:>14.1f} {:>10} {:>12.2f}{}\n", s.services[i].name, l.arrivals_per_day, l.offered_load,
+               s.services[i].capacity, l.utilisation,
+               l.unit < 0 ? "" : "  (its busiest unit, " + s.services[i].units[static_cast<std::size_t>(l.unit)].name + ")");
+  }
   const models::RunEstimate e = models::estimate_run(s);
   fmt::print("\nOne replication over {} years: about {:.3g} episodes and {:.3g} service visits; memory about {} "
              "(+ {} with its episode records)\n",

@@ -1,6 +1,9 @@
 // The scenario's own pieces: its error type and the checks every reader shares.
 #include "careflow/models/scenario.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <numeric>
 #include <utility>
 
 #include "scenario/located_yaml.hpp"
@@ -34,6 +37,23 @@ int Scenario::service_index(const std::string& service_name) const {
   for (std::size_t i = 0; i < services.size(); ++i)
     if (services[i].name == service_name) return static_cast<int>(i);
   return kExit;
+}
+
+std::vector<std::uint32_t> split_places(std::uint32_t total, const std::vector<double>& weights) {
+  const double sum = std::accumulate(weights.begin(), weights.end(), 0.0);
+  std::vector<std::uint32_t> out(weights.size(), 0);
+  if (weights.empty() || !(sum > 0)) return out;
+  std::vector<std::pair<double, std::size_t>> rest;
+  std::uint64_t given = 0;
+  for (std::size_t k = 0; k < weights.size(); ++k) {
+    const double exact = static_cast<double>(total) * weights[k] / sum;
+    out[k] = static_cast<std::uint32_t>(std::floor(exact));
+    given += out[k];
+    rest.emplace_back(exact - out[k], k);
+  }
+  std::stable_sort(rest.begin(), rest.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t j = 0; given < total && j < rest.size(); ++j, ++given) ++out[rest[j].second];
+  return out;
 }
 
 }  // namespace careflow::models

@@ -60,6 +60,7 @@ std::string field_type_words(FieldType type) {
     case FieldType::ServiceKind: return choices<ServiceKind>();
     case FieldType::BudgetMode: return choices<BudgetMode>();
     case FieldType::Discipline: return choices<QueueDiscipline>();
+    case FieldType::UnitChoice: return choices<UnitChoice>();
     case FieldType::Boolean: return "`true` \\| `false`";
     default: break;
   }

@@ -39,6 +39,7 @@ static Kind kind_of(FieldType type) {
     case FieldType::ServiceKind:
     case FieldType::BudgetMode:
     case FieldType::Discipline:
+    case FieldType::UnitChoice:
     case FieldType::AgencyName:
     case FieldType::ServiceName:
     case FieldType::CohortName:
@@ -58,6 +59,7 @@ static std::string list_of(FieldType type) {
     case FieldType::Tier: return "tier";
     case FieldType::ServiceKind: return "kind";
     case FieldType::Discipline: return "discipline";
+    case FieldType::UnitChoice: return "unit_choice";
     case FieldType::BudgetMode: return "budget_mode";
     case FieldType::AgencyName: return "agencies";
     case FieldType::ServiceName: return "services";

@@ -203,7 +203,8 @@ void write_scenario_workbook(const models::Scenario& s, const std::string& path)
       {"services", {}},
       {"targets", {}},
       {"cohorts", {}},
-      {"need_levels", {}}};
+      {"need_levels", {}},
+      {"unit_choice", models::term_names<models::UnitChoice>()}};
   for (const auto& a : s.agencies) lists[4].second.push_back(a.name);
   for (const auto& sv : s.services) lists[5].second.push_back(sv.name);
   lists[6].second = lists[5].second;

@@ -565,3 +565,84 @@ TEST_CASE("less home care in the default raises bed-days waiting for home care",
     CHECK(parts == Approx(total).epsilon(1e-9));
   }
 }
+
+// Services made of units (issue 19): each unit is its own queue with its own places.
+TEST_CASE("places are shared among units in proportion, by largest remainder", "[care][units]") {
+  CHECK(split_places(10, {3, 7}) == std::vector<std::uint32_t>{3, 7});
+  CHECK(split_places(11, {3, 7}) == std::vector<std::uint32_t>{3, 8});
+  CHECK(split_places(5, {1, 1, 1}) == std::vector<std::uint32_t>{2, 2, 1});
+  CHECK(split_places(0, {1, 2}) == std::vector<std::uint32_t>{0, 0});
+  CHECK(split_places(3560, {900, 900, 880, 880}) == std::vector<std::uint32_t>{900, 900, 880, 880});
+}
+
+namespace {
+const char* kUnits = R"(careflow: 1
+name: units
+run: {horizon_years: 11, warmup_years: 1, replications: 8, seed: 6}
+agencies: [{name: council, budget_per_year: 0}]
+cohorts:
+  - {name: people, population: 10000, age: [30, 60], episodes_per_1000_per_year: 73, entry: team, need_mix: {complex: 1}}
+services:
+  - {name: team, tier: intermediate, agency: council, duration: {exponential: {mean: 2}}, routes: [{to: {exit: 1}}], PLACES}
+)";
+}  // namespace
+
+// By area each unit is M/M/c at its share of the arrivals (Poisson thinning): its own Erlang-C
+// wait and utilisation. lambda = 2 a day, mean service 2 days.
+TEST_CASE("units by area are each M/M/c at their share of the arrivals", "[care][theory][statistical]") {
+  const std::string longer = replace(kUnits, "horizon_years: 11", "horizon_years: 51");  // a 99% interval within 15%
+  const RunResult r = run_yaml(replace(longer, "PLACES",
+                                       "units: [{name: north, capacity: 2, share: 0.25}, {name: south, capacity: 4, share: 0.75}]"));
+  check_theory(r, "unit:team/north", careflow::testing::erlang_c_wait(0.5, 0.5, 2), 0.5);
+  check_theory(r, "unit:team/south", careflow::testing::erlang_c_wait(1.5, 0.5, 4), 0.75);
+  // The service's utilisation is its units' busy places over their places: (1 + 3) / 6.
+  CHECK(confidence_interval(values(r, "activity", "utilisation", "team"), 0.99).contains(4.0 / 6));
+}
+
+// A planner's question: what do localities cost? Split by area, the same places serve the same
+// people with longer waits (no pooling across areas); brokered as one panel (most_free) the loss
+// is mostly recovered. Allocation days add to every wait.
+TEST_CASE("localities lengthen waits, a brokered panel recovers them, allocation adds its days", "[care][mechanism]") {
+  const RunResult pooled = run_yaml(replace(kUnits, "PLACES", "capacity: 6"));
+  const std::string four = "units: [{name: a, capacity: 2}, {name: b, capacity: 2}, {name: c, capacity: 1}, {name: d, capacity: 1}]";
+  const RunResult areas = run_yaml(replace(kUnits, "PLACES", four));
+  const RunResult panel = run_yaml(replace(kUnits, "PLACES", four + ", unit_choice: most_free"));
+  const auto lost = diff(pooled, areas, "waits", "mean_wait_days", "team");
+  const auto back = diff(areas, panel, "waits", "mean_wait_days", "team");
+  INFO("localities +" << lost.mean << " ± " << lost.half_width << " days; a brokered panel " << back.mean << " ± " << back.half_width);
+  CHECK(lost.lower() > 0);
+  CHECK(back.upper() < 0);
+  CHECK(-back.mean < lost.mean);  // not below the pooled wait
+  // Deterministic allocation of 3 days before joining the queue: the wait rises by 3 days, as
+  // the queue itself is unchanged (each arrival joins 3 days later, still Poisson).
+  const RunResult allocated = run_yaml(replace(kUnits, "PLACES", "capacity: 6, allocation_days: 3"));
+  const auto a = diff(pooled, allocated, "waits", "mean_wait_days", "team");
+  INFO("allocation +" << a.mean << " ± " << a.half_width);
+  CHECK(a.lower() > 2.5);
+  CHECK(a.upper() < 3.5);
+}
+
+// Allocation at a service a hospital discharges to is part of the delayed transfer: the bed is
+// held through it, with the service's reason. Home care has room, so the delay is the
+// allocation alone: bed-days a year = people discharged to it a year x 5 days (Little's law).
+TEST_CASE("brokerage days of home care are delayed bed-days waiting for home care", "[care][theory]") {
+  const std::string yaml = std::string(kHeader) + R"(
+cohorts:
+  - {name: older, population: 20000, age: [65, 95], episodes_per_1000_per_year: 180, entry: hospital, need_mix: {complex: 1.0}}
+services:
+  - {name: hospital, tier: acute, kind: hospital, agency: nhs, capacity: 200, duration: {lognormal: {mean: 7, sd: 5}},
+     cost: {per_day: 562}, routes: [{to: {home_care: 0.2, exit: 0.8}}]}
+  - {name: home_care, tier: specialist, agency: council, capacity: 2000, duration: {lognormal: {mean: 100, sd: 80}},
+     allocation_days: 5, dtoc_reason: "E care package in own home: home care", routes: [{to: {exit: 1}}]}
+indicators: {hospital: hospital}
+)";
+  const RunResult r = run_yaml(yaml);
+  const auto beds = values(r, "indicators", "delayed_bed_days_per_year", "reason:E care package in own home: home care");
+  const auto starts = values(r, "activity", "starts_per_year", "home_care");
+  std::vector<double> ratio;
+  for (std::size_t k = 0; k < beds.size(); ++k) ratio.push_back(beds[k] / starts[k]);
+  const auto per_start = confidence_interval(ratio, 0.99);
+  INFO("delayed bed-days per home care start " << per_start.mean << " ± " << per_start.half_width);
+  CHECK(per_start.mean == Approx(5.0).epsilon(0.01));
+  CHECK(mean_of(r, "waits", "mean_wait_days", "home_care") == Approx(5.0).epsilon(0.01));
+}

@@ -46,19 +46,19 @@ void SiteLp::release_held(Context& ctx, Person& p) {
   const double now = ctx.now();
   close_delay(p, now);
   const int h = p.held_service;
-  const auto unit = static_cast<std::uint32_t>(p.held_unit);
+  const std::int32_t code = p.held_unit;
   const bool self = ledger_.self_pays(h, p.self_funder);
   p.held_service = -1;
   p.held_unit = -1;
   p.from_hospital = false;
   if (!hosted(h)) {  // the service's site learns of it after the transfer time
     ctx.send(static_cast<LpId>(s_.services[static_cast<std::size_t>(h)].site), s_.transfer_days, kHeldPlaceFree,
-             (static_cast<std::uint64_t>(self) << 63) | (static_cast<std::uint64_t>(h) << 32) | unit);
+             (static_cast<std::uint64_t>(self) << 63) | (static_cast<std::uint64_t>(h) << 32) | static_cast<std::uint32_t>(code));
     return;
   }
   // Occupancy and the place's costs (a hospital's bed-days) run until the place is free.
   ledger_.occupy(h, self, now, -1);
-  if (auto next = res_[static_cast<std::size_t>(h)].release(now, unit))
+  if (auto next = unit(h, held_team(code)).release(now, held_place(code)))
     start(ctx, static_cast<std::uint32_t>(next->customer), static_cast<std::int32_t>(next->unit));
 }
 

@@ -38,6 +38,7 @@ enum Kind : std::uint32_t {
   kOneOffCost,
   kTransfer,  // a person (record attached) arrives from another site
   kHeldPlaceFree,  // a place held by a person now at another site is free (a hospital bed, holds_place)
+  kAllocated,      // allocation or brokerage done: the person joins a unit's queue
 };
 
 // Purposes of a person's random streams. With the person's id, the service and the visit
@@ -55,6 +56,8 @@ enum class Purpose : std::uint8_t {
   DischargeCheck,
   Prevention,
   Patience,  // appended: the other purposes keep their keys
+  Area,        // where a person lives: which unit of a service by area (one draw per person)
+  Allocation,  // allocation or brokerage days at a service
 };
 
 /// The purpose part of a person's stream key, with checked field widths:

@@ -178,8 +178,35 @@ void SiteLp::arrive(Context& ctx, std::uint32_t i) {
     Pathway& w = pathway_[i];
     if (std::isnan(w.start)) w.start = now;
   }
+  // Allocation or brokerage: days before the person joins a unit's queue (part of the wait; a
+  // held bed's delay runs through it, with the service's reason).
+  if (spec.allocation) {
+    RandomStream rng = stream(ctx, p, Purpose::Allocation, sv, p.visits);
+    const double d = std::max(0.0, spec.allocation->sample(rng));
+    if (d > 0) {
+      p.state = State::Handoff;  // neither in a queue nor served: on the way to a unit
+      if (p.held_service >= 0) open_delay(p, sv, delay_label(spec), reasons_.of_service[static_cast<std::size_t>(sv)], now);
+      ctx.schedule(d, kAllocated, pack(i, p.version));
+      return;
+    }
+  }
+  admit(ctx, i, p, spec, fig, now);
+}
+
+// After allocation: the person joins a unit's queue now.
+void SiteLp::join(Context& ctx, std::uint32_t i) {
+  Person& p = people_[i];
+  const auto sv = static_cast<std::size_t>(p.service);
+  admit(ctx, i, p, s_.services[sv], figs_.services[sv], ctx.now());
+}
+
+// The person joins a unit of the current service: started at once, queued, or turned away.
+[[gnu::always_inline]] inline void SiteLp::admit(Context& ctx, std::uint32_t i, Person& p, const ServiceSpec& spec,
+                                                 ServiceFigures& fig, double now) {
+  const int sv = p.service;
+  p.team = choose_unit(ctx, p, sv) & 63u;
   const std::int32_t priority = -p.need;  // priority discipline: higher need first
-  const Admission a = res_[static_cast<std::size_t>(sv)].arrive(now, i, priority);
+  const Admission a = unit(sv, p.team).arrive(now, i, priority);
   switch (a.outcome) {
     case Admission::Outcome::Started:
       start(ctx, i, static_cast<std::int32_t>(a.unit));
@@ -188,7 +215,8 @@ void SiteLp::arrive(Context& ctx, std::uint32_t i) {
       p.state = State::Waiting;
       p.ticket = a.ticket.pack();
       track(p, now, sv, TrackState::Waiting);
-      if (p.held_service >= 0) open_delay(p, sv, delay_label(spec), reasons_.of_service[static_cast<std::size_t>(sv)], now);
+      if (p.held_service >= 0 && p.delay_record == -1)  // (one already open since allocation began)
+        open_delay(p, sv, delay_label(spec), reasons_.of_service[static_cast<std::size_t>(sv)], now);
       if (spec.patience) arm(ctx, renege_at(ctx, p), kRenege, pack(i, p.version));
       schedule_escalation(ctx, i);
       schedule_transition(ctx, i);
@@ -201,6 +229,34 @@ void SiteLp::arrive(Context& ctx, std::uint32_t i) {
       refer(ctx, i, spec.overflow_to, sv);
       break;
   }
+}
+
+// Which unit of service sv (made of units) the person joins.
+unsigned SiteLp::choose_among_units(Context& ctx, const Person& p, int sv) {
+  const std::size_t n = units_of(static_cast<std::size_t>(sv));
+  const ServiceSpec& spec = s_.services[static_cast<std::size_t>(sv)];
+  if (spec.unit_choice == UnitChoice::MostFree) {
+    // The most free places; when every unit is full, the shortest queue; ties to the first.
+    unsigned best = 0;
+    std::uint32_t most_free = 0;
+    std::size_t shortest = static_cast<std::size_t>(-1);
+    for (unsigned k = 0; k < n; ++k) {
+      const Resource& r = unit(sv, k);
+      const std::uint32_t free = r.capacity() > r.busy() ? r.capacity() - r.busy() : 0;
+      if (free > most_free) best = k, most_free = free;
+      if (most_free == 0 && r.queue_length() < shortest) best = k, shortest = r.queue_length();
+    }
+    return best;
+  }
+  // By area: one draw per person, not per service or visit, so the same person lives in the
+  // same area at every service whose units have the same shares.
+  RandomStream rng = stream(ctx, p, Purpose::Area, -1, 0);
+  double u = rng.uniform01();
+  for (unsigned k = 0; k + 1 < n; ++k) {
+    if (u < spec.units[k].share) return k;
+    u -= spec.units[k].share;
+  }
+  return static_cast<unsigned>(n - 1);
 }
 
 void SiteLp::start(Context& ctx, std::uint32_t i, std::int32_t unit) {
@@ -228,6 +284,7 @@ void SiteLp::start(Context& ctx, std::uint32_t i, std::int32_t unit) {
     ServiceFigures& fig = figs_.services[static_cast<std::size_t>(sv)];
     ++fig.starts;
     fig.waits.add(now - p.referred);
+    if (!fig.units.empty()) fig.units[p.team].waits.add(now - p.referred);
     if (age_years(p, now) >= 65) ++fig.starts_65plus;
     if (spec.kind != ServiceKind::Assessment && !std::isnan(pw.assessment_done)) {
       const double d = now - pw.assessment_done;
@@ -265,7 +322,7 @@ void SiteLp::vacate(Context& ctx, std::uint32_t i) {
   const int sv = p.service;
   occupy(sv, p, now, -1);
   charge_person_days(sv, p, now);
-  if (auto next = res_[static_cast<std::size_t>(sv)].release(now, static_cast<std::uint32_t>(p.unit)))
+  if (auto next = unit(sv, p.team).release(now, static_cast<std::uint32_t>(p.unit)))
     start(ctx, static_cast<std::uint32_t>(next->customer), static_cast<std::int32_t>(next->unit));
 }
 
@@ -299,7 +356,7 @@ void SiteLp::service_end(Context& ctx, std::uint32_t i) {
     p.state = State::DischargeCheck;
     p.check = 0;
     p.held_service = svc(sv);
-    p.held_unit = p.unit;
+    p.held_unit = held_place_code(p.team, p.unit);
     return discharge_checks(ctx, i);
   }
   const int next = choose_route(ctx, p, sv);
@@ -309,7 +366,7 @@ void SiteLp::service_end(Context& ctx, std::uint32_t i) {
     // the wait in the next service's queue is a delay; the episode's own cost ends here.
     charge_person_days(sv, p, now);
     p.held_service = svc(sv);
-    p.held_unit = p.unit;
+    p.held_unit = held_place_code(p.team, p.unit);
   } else {
     vacate(ctx, i);
   }

@@ -69,6 +69,10 @@ void figures(const Scenario& s, const SiteFigures& f, Emit&& emit) {
     emit(kMedianWait, n, w.quantile(0.5));
     emit(kP90Wait, n, w.quantile(0.9));
     emit(kP95Wait, n, w.quantile(0.95));
+    for (std::size_t u = 0; u < s.services[sv].units.size(); ++u) {
+      const Tally& t = f.services[sv].units[u].waits;
+      emit(kMeanWait, subject_label(SubjectKind::Unit, n + "/" + s.services[sv].units[u].name), t.count() ? t.mean() : kNaN);
+    }
   }
   for (const auto& tier : kTiers) {
     const QuantileSketch& v = tier_waits[static_cast<std::size_t>(tier.value)];
@@ -151,6 +155,11 @@ void figures(const Scenario& s, const SiteFigures& f, Emit&& emit) {
     emit(kStarts, n, per_year(fig.starts));
     emit(kUtilisation, n, fig.queue.utilisation);
     emit(kMeanQueue, n, fig.queue.mean_queue);
+    for (std::size_t u = 0; u < fig.units.size(); ++u) {
+      const std::string un = subject_label(SubjectKind::Unit, n + "/" + s.services[sv].units[u].name);
+      emit(kUtilisation, un, fig.units[u].utilisation);
+      emit(kMeanQueue, un, fig.units[u].mean_queue);
+    }
     emit(kQueueGrowth, n, fig.queue.growth);
     emit(kTurnedAway, n, per_year(fig.balked + fig.reneged));
     emit(kBalked, n, per_year(fig.balked));

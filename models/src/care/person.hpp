@@ -46,12 +46,13 @@ struct Person {
   bool transitioned : 1 = false;   // moved to adult services already
   bool via_referral : 1 = false;   // referred to the children's referral point (before any redirection)
   bool served : 1 = false;         // has started a first service (beyond the mainstream tier, not an assessment) this episode
+  std::uint8_t team : 6 = 0;       // the unit of the current service (waiting or in service; ServiceSpec::units)
   std::uint8_t delay_reason = 0;   // the open delay's reason (DelayReasons; kept in what was padding)
   std::int16_t specialist_service = -1;  // the specialist service entered at the last step up
   std::int16_t service = -1;
   std::int16_t previous = -1;     // last service left
   std::int16_t held_service = -1;  // service whose place is still held (a medically fit patient's bed; holds_place)
-  std::int32_t held_unit = -1;
+  std::int32_t held_unit = -1;     // the held place: its unit << 24 | the place (held_place_code)
   std::int32_t delay_record = -1;  // open delay: the recorder's handle (Recorder::kNoDelay: none)
   std::uint32_t version = 0;       // bumped at every move: stale events are ignored
   std::uint32_t visits = 0;
@@ -114,6 +115,12 @@ inline std::int16_t svc(int service) { return static_cast<std::int16_t>(service)
 inline std::uint64_t pack(std::uint32_t index, std::uint32_t version) {
   return (static_cast<std::uint64_t>(version) << 32) | index;
 }
+// A held place as one number: the unit of the service (team) and the place within it
+// (places are at most 10,000,000 < 2^24, units at most 64).
+inline std::int32_t held_place_code(unsigned team, std::int32_t place) { return static_cast<std::int32_t>((team << 24) | static_cast<std::uint32_t>(place)); }
+inline unsigned held_team(std::int32_t code) { return static_cast<std::uint32_t>(code) >> 24; }
+inline std::uint32_t held_place(std::int32_t code) { return static_cast<std::uint32_t>(code) & 0xFFFFFFu; }
+
 inline std::uint32_t index_of(std::uint64_t payload) { return static_cast<std::uint32_t>(payload & 0xFFFFFFFFu); }
 inline std::uint32_t version_of(std::uint64_t payload) { return static_cast<std::uint32_t>(payload >> 32); }
 

@@ -71,6 +71,7 @@ std::size_t appraisal_years(const Scenario& s) {
 }
 
 SiteFigures::SiteFigures(const Scenario& s) : services(s.services.size()), delayed_by_reason(DelayReasons(s).labels.size()) {
+  for (std::size_t sv = 0; sv < services.size(); ++sv) services[sv].units.resize(s.services[sv].units.size());
   money.by_agency.assign(s.agencies.size(), 0.0);
   money.by_pot.assign(s.agencies.size() + s.pools.size(), 0.0);
   money.by_tier.assign(kCount<Tier>, 0.0);
@@ -82,6 +83,7 @@ void SiteFigures::save(ByteWriter& w) const {
     ServiceFigures::additive([&](const auto& x) { put(w, x); }, sv);
     put(w, sv.queue);
     put(w, sv.delayed_beds);
+    w.pods(sv.units);
   }
   w.pods(delayed_by_reason);
   Money::each([&](const auto& x) { put(w, x); }, money);
@@ -97,6 +99,7 @@ void SiteFigures::load(ByteReader& r) {
     ServiceFigures::additive([&](auto& x) { get(r, x); }, sv);
     get(r, sv.queue);
     get(r, sv.delayed_beds);
+    sv.units = r.pods<ServiceFigures::Unit>();
   }
   delayed_by_reason = r.pods<TimeWeighted>();
   Money::each([&](auto& x) { get(r, x); }, money);

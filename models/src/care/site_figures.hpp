@@ -29,6 +29,13 @@ struct ServiceFigures {
     double growth = 0;
   } queue;
   TimeWeighted delayed_beds;  // a hospital's beds held by medically fit patients (delayed transfers)
+  // A service made of units (ServiceSpec::units): each unit's figures over the appraisal period,
+  // from the site that runs the service (empty for a service of one unit).
+  struct Unit {
+    Tally waits;  // referral to start, as `waits`, of the people the unit served
+    double utilisation = 0, mean_queue = 0;
+  };
+  std::vector<Unit> units;
 
   // Calls f on every figure that adds up across sites, of one or side by side of several.
   template <class F, class... T>
@@ -104,7 +111,7 @@ struct SiteFigures {
   void absorb(const SiteFigures& o, Runs&& runs) {
     for (std::size_t sv = 0; sv < services.size(); ++sv) {
       ServiceFigures::additive([](auto& a, const auto& b) { add_into(a, b); }, services[sv], o.services[sv]);
-      if (runs(sv)) services[sv].queue = o.services[sv].queue;
+      if (runs(sv)) services[sv].queue = o.services[sv].queue, services[sv].units = o.services[sv].units;
       services[sv].delayed_beds.merge(o.services[sv].delayed_beds, end);
     }
     for (std::size_t r = 0; r < delayed_by_reason.size(); ++r) delayed_by_reason[r].merge(o.delayed_by_reason[r], end);

@@ -21,10 +21,19 @@ SiteLp::SiteLp(const Scenario& s, Recorder& recorder, int site)
   warmup_ = s.warmup_years * kDaysPerYear;
   const auto ns = s.services.size();
   res_.reserve(ns);
-  for (const ServiceSpec& sv : s.services) {
-    res_.emplace_back(sv.capacity, sv.discipline, sv.max_queue);
+  unit_weight_.resize(ns);
+  for (std::size_t k = 0; k < ns; ++k) {
+    const ServiceSpec& sv = s.services[k];
+    first_unit_.push_back(static_cast<std::uint32_t>(res_.size()));
+    if (sv.units.empty()) {
+      res_.emplace_back(sv.capacity, sv.discipline, sv.max_queue);
+    } else {
+      for (const UnitSpec& u : sv.units) unit_weight_[k].push_back(u.capacity);
+      for (std::uint32_t c : split_places(sv.capacity, unit_weight_[k])) res_.emplace_back(c, sv.discipline, sv.max_queue);
+    }
     base_capacity_.push_back(sv.capacity);
   }
+  first_unit_.push_back(static_cast<std::uint32_t>(res_.size()));
   week_.resize(ns);
   thirds_.resize(ns);
   week_rows_.resize(ns);
@@ -87,6 +96,7 @@ void SiteLp::on_event(Context& ctx, const Event& e) {
     case kReview: return review(ctx, i);
     case kTransition: return rearm(ctx, e, birthday(p)) ? void() : transition(ctx, i);
     case kDischargeCheckDone: return discharge_checks(ctx, i);
+    case kAllocated: return join(ctx, i);
     default: throw ContractViolation("care model: unknown event kind " + std::to_string(e.kind));
   }
 }
@@ -111,7 +121,24 @@ void SiteLp::on_finish(Context& ctx) {
   for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
     const Thirds& t = thirds_[sv];
     const double growth = t.first_weeks > 0 && t.last_weeks > 0 ? t.last / t.last_weeks - t.first / t.first_weeks : kNaN;
-    figs_.services[sv].queue = {res_[sv].utilisation(end), res_[sv].queue_level().mean(end), res_[sv].busy_level().mean(end), growth};
+    if (units_of(sv) == 1) {
+      const Resource& r = res_[first_unit_[sv]];
+      figs_.services[sv].queue = {r.utilisation(end), r.queue_level().mean(end), r.busy_level().mean(end), growth};
+    } else {
+      double busy_area = 0, places_area = 0, queue = 0, busy = 0;
+      auto& units = figs_.services[sv].units;  // waits were added as people started
+      for (std::size_t u = first_unit_[sv]; u < first_unit_[sv + 1]; ++u) {
+        const Resource& r = res_[u];
+        busy_area += r.busy_level().area(end);
+        places_area += r.capacity_level().area(end);
+        queue += r.queue_level().mean(end);
+        busy += r.busy_level().mean(end);
+        auto& fig = units[u - first_unit_[sv]];
+        fig.utilisation = r.utilisation(end);
+        fig.mean_queue = r.queue_level().mean(end);
+      }
+      figs_.services[sv].queue = {places_area > 0 ? busy_area / places_area : 0.0, queue, busy, growth};
+    }
   }
   figs_.person_records = people_.size();
 }
@@ -163,10 +190,10 @@ void SiteLp::transfer_in(Context& ctx) {
 // A place of a service run here (a hospital bed), held by someone at another site, is free.
 void SiteLp::remote_place_freed(Context& ctx, std::uint64_t payload) {
   const auto h = static_cast<int>((payload >> 32) & 0x7FFFFFFFu);
-  const auto unit = static_cast<std::uint32_t>(payload & 0xFFFFFFFFu);
+  const auto code = static_cast<std::int32_t>(payload & 0xFFFFFFFFu);
   --held_away_[static_cast<std::size_t>(h)];
   ledger_.occupy(h, (payload >> 63) != 0, ctx.now(), -1);
-  if (auto next = res_[static_cast<std::size_t>(h)].release(ctx.now(), unit))
+  if (auto next = unit(h, held_team(code)).release(ctx.now(), held_place(code)))
     start(ctx, static_cast<std::uint32_t>(next->customer), static_cast<std::int32_t>(next->unit));
 }
 
@@ -192,8 +219,8 @@ void SiteLp::record_week(double now) {
   const int third = at > 0 && at <= 1.0 / 3 ? 0 : at > 2.0 / 3 ? 2 : 1;
   for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
     if (hosted(static_cast<int>(sv))) ledger_.charge_occupancy(sv, now);
-    const auto queue = static_cast<double>(res_[sv].queue_length());
-    week_rows_[sv] = {queue, static_cast<double>(res_[sv].busy()), ledger_.take_week_spend(sv), week_[sv].ups, week_[sv].downs};
+    const auto queue = static_cast<double>(queue_length(sv));
+    week_rows_[sv] = {queue, static_cast<double>(busy(sv)), ledger_.take_week_spend(sv), week_[sv].ups, week_[sv].downs};
     week_[sv] = {};
     if (third == 0) thirds_[sv].first += queue, ++thirds_[sv].first_weeks;
     if (third == 2) thirds_[sv].last += queue, ++thirds_[sv].last_weeks;
@@ -210,9 +237,9 @@ void SiteLp::end_warmup(Context& ctx) {
   const double now = ctx.now();
   for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
     if (hosted(static_cast<int>(sv))) ledger_.charge_occupancy(sv, now);
-    res_[sv].reset_statistics(now);
     figs_.services[sv].delayed_beds.reset(now);
   }
+  for (Resource& r : res_) r.reset_statistics(now);
   for (TimeWeighted& d : figs_.delayed_by_reason) d.reset(now);
 }
 
@@ -223,10 +250,29 @@ void SiteLp::capacity_change(Context& ctx, std::uint64_t payload) {
   set_capacity(ctx, sv, base_capacity_[sv]);
 }
 
+// A service's places change (a capacity step, a pool's re-allocation): a service made of units
+// shares the new total among them in proportion to their places as loaded.
 void SiteLp::set_capacity(Context& ctx, std::size_t sv, std::uint32_t c) {
   std::vector<ServiceStart> started;
-  res_[sv].set_capacity(ctx.now(), c, started);
+  if (units_of(sv) == 1) {
+    res_[first_unit_[sv]].set_capacity(ctx.now(), c, started);
+  } else {
+    const std::vector<std::uint32_t> split = split_places(c, unit_weight_[sv]);
+    for (std::size_t u = 0; u < split.size(); ++u) res_[first_unit_[sv] + u].set_capacity(ctx.now(), split[u], started);
+  }
   for (const ServiceStart& st : started) start(ctx, static_cast<std::uint32_t>(st.customer), static_cast<std::int32_t>(st.unit));
+}
+
+std::size_t SiteLp::queue_length(std::size_t sv) const {
+  std::size_t n = 0;
+  for (std::size_t u = first_unit_[sv]; u < first_unit_[sv + 1]; ++u) n += res_[u].queue_length();
+  return n;
+}
+
+std::uint32_t SiteLp::busy(std::size_t sv) const {
+  std::uint32_t n = 0;
+  for (std::size_t u = first_unit_[sv]; u < first_unit_[sv + 1]; ++u) n += res_[u].busy();
+  return n;
 }
 
 // Pooled budgets let capacity follow the queue: the flexible share of the pool's places is
@@ -242,7 +288,7 @@ void SiteLp::pool_review(Context& ctx, std::size_t pi) {
     const auto flex = static_cast<std::uint32_t>(std::floor(pool.flexible_share * base_capacity_[sv]));
     fixed[j] = base_capacity_[sv] - flex;
     money += flex * rate;
-    demand[j] = static_cast<double>(res_[sv].queue_length() + res_[sv].busy()) * rate;
+    demand[j] = static_cast<double>(queue_length(sv) + busy(sv)) * rate;
     weight += demand[j];
   }
   for (std::size_t j = 0; j < pool.services.size(); ++j) {
@@ -278,12 +324,12 @@ void SiteLp::check_invariants() {
   for (std::size_t sv = 0; sv < s_.services.size(); ++sv) {
     if (!hosted(static_cast<int>(sv))) continue;
     serving[sv] += held_away_[sv];
-    if (res_[sv].queue_length() != waiting[sv])
+    if (queue_length(sv) != waiting[sv])
       throw std::runtime_error("invariant broken: service '" + s_.services[sv].name + "' queue holds " +
-                               std::to_string(res_[sv].queue_length()) + " but " + std::to_string(waiting[sv]) + " people wait there");
-    if (res_[sv].busy() != serving[sv])
+                               std::to_string(queue_length(sv)) + " but " + std::to_string(waiting[sv]) + " people wait there");
+    if (busy(sv) != serving[sv])
       throw std::runtime_error("invariant broken: service '" + s_.services[sv].name + "' has " +
-                               std::to_string(res_[sv].busy()) + " busy places but serves " + std::to_string(serving[sv]));
+                               std::to_string(busy(sv)) + " busy places but serves " + std::to_string(serving[sv]));
   }
   ledger_.check();
 }

@@ -53,6 +53,10 @@ class SiteLp final : public LogicalProcess {
   void end_warmup(Context& ctx);
   void capacity_change(Context& ctx, std::uint64_t payload);
   void set_capacity(Context& ctx, std::size_t sv, std::uint32_t c);
+  Resource& unit(int sv, unsigned team) { return res_[first_unit_[static_cast<std::size_t>(sv)] + team]; }
+  std::size_t units_of(std::size_t sv) const { return first_unit_[sv + 1] - first_unit_[sv]; }
+  std::size_t queue_length(std::size_t sv) const;
+  std::uint32_t busy(std::size_t sv) const;
   void pool_review(Context& ctx, std::size_t pool);
 
   // ---- flow.cpp: arrivals, moves, service, leaving
@@ -65,6 +69,12 @@ class SiteLp final : public LogicalProcess {
   void refer(Context& ctx, std::uint32_t i, int target, int from);
   void step_change(Person& p, double now, int from, int to, int direction);
   void arrive(Context& ctx, std::uint32_t i);
+  void join(Context& ctx, std::uint32_t i);
+  void admit(Context& ctx, std::uint32_t i, Person& p, const ServiceSpec& spec, ServiceFigures& fig, double now);
+  unsigned choose_unit(Context& ctx, const Person& p, int sv) {
+    return units_of(static_cast<std::size_t>(sv)) == 1 ? 0 : choose_among_units(ctx, p, sv);
+  }
+  unsigned choose_among_units(Context& ctx, const Person& p, int sv);
   void start(Context& ctx, std::uint32_t i, std::int32_t unit);
   void vacate(Context& ctx, std::uint32_t i);
   void service_end(Context& ctx, std::uint32_t i);
@@ -116,7 +126,11 @@ class SiteLp final : public LogicalProcess {
   SiteFigures figs_;
   const DelayReasons reasons_;
   Ledger ledger_;
+  // The units of service sv are res_[first_unit_[sv]] … res_[first_unit_[sv + 1] - 1] (one for
+  // a service without units), each with its own places and queue.
   std::vector<Resource> res_;
+  std::vector<std::uint32_t> first_unit_;
+  std::vector<std::vector<double>> unit_weight_;  // per service with units: each unit's places as loaded
   std::vector<std::uint32_t> base_capacity_;
   struct Week {
     double ups = 0, downs = 0;  // step changes this week (by the service counted)

@@ -22,7 +22,7 @@ void SiteLp::renege(Context& ctx, std::uint32_t i) {
   Person& p = people_[i];
   const double now = ctx.now();
   const auto sv = static_cast<std::size_t>(p.service);
-  if (p.state != State::Waiting || !res_[sv].renege(now, QueueTicket::unpack(p.ticket))) return;
+  if (p.state != State::Waiting || !unit(p.service, p.team).renege(now, QueueTicket::unpack(p.ticket))) return;
   if (after_warmup(now)) ++figs_.services[sv].reneged;
   log_episode(p, kOutcomeReneged, now);
   release_held(ctx, p);
@@ -55,7 +55,7 @@ void SiteLp::escalate(Context& ctx, std::uint32_t i) {
   const int sv = p.service;
   const ServiceSpec& spec = s_.services[static_cast<std::size_t>(sv)];
   if (p.need >= top && spec.escalate_to != kExit) {
-    if (!res_[static_cast<std::size_t>(sv)].renege(ctx.now(), QueueTicket::unpack(p.ticket))) return;
+    if (!unit(sv, p.team).renege(ctx.now(), QueueTicket::unpack(p.ticket))) return;
     if (after_warmup(ctx.now())) ++figs_.services[static_cast<std::size_t>(sv)].escalated_out;
     log_episode(p, kOutcomeEscalated, ctx.now());
     release_held(ctx, p);
@@ -63,7 +63,7 @@ void SiteLp::escalate(Context& ctx, std::uint32_t i) {
     return refer(ctx, i, spec.escalate_to, sv);
   }
   // Under the priority discipline the queue is ordered by need now, not need at referral.
-  res_[static_cast<std::size_t>(sv)].reprioritise(QueueTicket::unpack(p.ticket), -p.need);
+  unit(sv, p.team).reprioritise(QueueTicket::unpack(p.ticket), -p.need);
   schedule_escalation(ctx, i);
 }
 
@@ -99,7 +99,7 @@ void SiteLp::transition(Context& ctx, std::uint32_t i) {
   if (p.need == 0 || p.transitioned) return;
   const int sv = p.service;
   if (p.state == State::Waiting) {
-    if (!res_[static_cast<std::size_t>(sv)].renege(ctx.now(), QueueTicket::unpack(p.ticket))) return;
+    if (!unit(sv, p.team).renege(ctx.now(), QueueTicket::unpack(p.ticket))) return;
     release_held(ctx, p);
   } else if (p.state == State::InService) {
     vacate(ctx, i);

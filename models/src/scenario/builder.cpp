@@ -377,7 +377,15 @@ class Builder {
     if (const Node* k = f.get("kind"))
       v.kind = choice<ServiceKind>(*k, f.field("kind"));
     v.agency = resolve(f.need("agency"), f.field("agency"), "agency", agencies_);
-    v.capacity = static_cast<std::uint32_t>(whole(f.need("capacity"), f.field("capacity"), 1, kMaxPlaces));
+    if (const Node* u = f.get("units")) read_units(*u, f.field("units"), v);
+    if (const Node* c = v.units.empty() ? &f.need("capacity") : f.get("capacity"))
+      v.capacity = static_cast<std::uint32_t>(whole(*c, f.field("capacity"), 1, kMaxPlaces));
+    if (const Node* c = f.get("unit_choice")) {
+      if (v.units.empty()) fail(*c, f.field("unit_choice"), "unit_choice needs units: the service is one unit");
+      v.unit_choice = choice<UnitChoice>(*c, f.field("unit_choice"));
+    }
+    if (const Node* a = f.get("allocation_days"))
+      v.allocation = read_distribution(*a, f.field("allocation_days"), DurationRule::NonNegative);
     if (const Node* cs = f.get("capacity_schedule")) read_schedule(*cs, f.field("capacity_schedule"), v);
     v.duration = read_distribution(f.need("duration"), f.field("duration"), DurationRule::PositiveMean);
     if (const Node* d = f.get("discipline"))
@@ -422,6 +430,42 @@ class Builder {
       if (const Node* t = rf.get("step_down_to")) v.review.step_down_to = service_ref(*t, rf.field("step_down_to"), true);
     }
     if (const Node* r = f.get("routes")) read_routes(*r, f.field("routes"), v);
+  }
+
+  // units: [{name, capacity, share}]: the service's places are their sum unless `capacity` is
+  // given too, which is then the total, split over the units in proportion to their places (so
+  // that --set, sweeps and transforms of capacity work on a service made of units).
+  void read_units(const Node& n, const std::string& field, ServiceSpec& v) {
+    sequence(n, field, "units {name, capacity, share}");
+    if (n.items.size() > kMaxUnits)
+      fail(n, field, "at most " + std::to_string(kMaxUnits) + " units, found " + std::to_string(n.items.size()));
+    std::uint64_t places = 0;
+    std::size_t with_share = 0;
+    double shares = 0;
+    for (std::size_t k = 0; k < n.items.size(); ++k) {
+      const std::string path = at_index(field, k);
+      const Fields f = fields_of(n.items[k], path, "services[].units[]", "{name: NAME, capacity: PLACES, share: SHARE}");
+      UnitSpec u;
+      u.name = name_text(f.need("name"), f.field("name"));
+      for (const UnitSpec& o : v.units)
+        if (o.name == u.name) fail(f.need("name"), f.field("name"), "unit '" + u.name + "' is named twice");
+      u.capacity = static_cast<std::uint32_t>(whole(f.need("capacity"), f.field("capacity"), 0, kMaxPlaces));
+      places += u.capacity;
+      if (const Node* s = f.get("share")) {
+        u.share = probability(*s, f.field("share"));
+        shares += u.share;
+        ++with_share;
+      }
+      v.units.push_back(u);
+    }
+    if (places == 0 || places > kMaxPlaces)
+      fail(n, field, "the units' places add up to " + std::to_string(places) + "; they must be 1 … " + std::to_string(kMaxPlaces));
+    if (with_share != 0 && with_share != v.units.size()) fail(n, field, "give every unit a share, or none (shares then follow places)");
+    if (with_share != 0 && std::abs(shares - 1.0) > 1e-6)
+      fail(n, field, "the units' shares add up to " + format_number(shares) + "; they must add up to 1");
+    for (UnitSpec& u : v.units)
+      if (with_share == 0) u.share = static_cast<double>(u.capacity) / static_cast<double>(places);
+    v.capacity = static_cast<std::uint32_t>(places);
   }
 
   void read_schedule(const Node& n, const std::string& field, ServiceSpec& v) {

@@ -261,11 +261,27 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
     ServiceLoad& l = loads[i];
     l.arrivals_per_day = lambda[i];
     l.offered_load = lambda[i] > 0 ? lambda[i] * v.duration.mean() : 0.0;
+    double arrivals = lambda[i];
+    std::uint32_t places = v.capacity;
     l.utilisation = l.offered_load / std::max<double>(1.0, v.capacity);
+    if (!v.units.empty() && v.unit_choice == UnitChoice::Area) {  // each unit is its own queue
+      std::vector<double> weights;
+      for (const UnitSpec& u : v.units) weights.push_back(u.capacity);
+      const std::vector<std::uint32_t> split = split_places(v.capacity, weights);
+      l.utilisation = -1;
+      for (std::size_t k = 0; k < split.size(); ++k) {
+        const double u = l.offered_load * v.units[k].share / std::max<double>(1.0, split[k]);
+        if (u > l.utilisation || (std::isnan(u) && l.unit < 0)) l.utilisation = u, l.unit = static_cast<int>(k);
+      }
+      arrivals = lambda[i] * v.units[static_cast<std::size_t>(l.unit)].share;
+      places = split[static_cast<std::size_t>(l.unit)];
+      l.unit_arrivals_per_day = arrivals;
+      l.unit_places = places;
+    }
     l.carried_utilisation = l.utilisation;
     l.bounded = v.max_queue != Resource::kUnlimited || v.patience.has_value();
-    if (l.bounded && std::isfinite(lambda[i]) && lambda[i] > 0) {
-      const BoundedQueue q = bounded_queue(lambda[i], 1.0 / v.duration.mean(), v.capacity, v.max_queue,
+    if (l.bounded && std::isfinite(arrivals) && arrivals > 0) {
+      const BoundedQueue q = bounded_queue(arrivals, 1.0 / v.duration.mean(), places, v.max_queue,
                                            v.patience ? 1.0 / v.patience->mean() : 0.0);
       l.lost_share = q.lost_share;
       l.carried_utilisation = q.utilisation;

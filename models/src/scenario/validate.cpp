@@ -387,23 +387,28 @@ std::vector<Warning> validate_scenario(const Scenario& s) {
     const ServiceLoad& l = loads[i];
     if (!(l.utilisation >= 1)) continue;
     SourceRef where{v.source.file, v.source.line, item_path("services", v.name, i)};
+    // A service of units by area is judged by its busiest unit.
+    const std::string who = l.unit < 0 ? v.name : v.name + "' unit '" + v.units[static_cast<std::size_t>(l.unit)].name;
+    const std::uint32_t places = l.unit < 0 ? v.capacity : l.unit_places;
+    const double arrivals = l.unit < 0 ? l.arrivals_per_day : l.unit_arrivals_per_day;
+    const double offered = l.unit < 0 ? l.offered_load : arrivals * v.duration.mean();
     if (!std::isfinite(l.utilisation)) {
       warnings.push_back({where, "service '" + v.name +
                                      "' is expected to be overloaded: people routed to it circulate without a route to "
                                      "'exit' (they leave only by overflow, patience or review)"});
     } else if (l.bounded) {
       // Not an overload that grows: its queue is bounded, and the work it cannot take is lost.
-      warnings.push_back({where, "service '" + v.name + "' is offered more work than its places: offered load " +
-                                     fmt(l.offered_load) + " places against " + std::to_string(v.capacity) +
-                                     "; its queue is bounded (" + (v.max_queue != Resource::kUnlimited ? "max_queue" : "") +
+      warnings.push_back({where, "service '" + who + "' is offered more work than its places: offered load " + fmt(offered) +
+                                     " places against " + std::to_string(places) + "; its queue is bounded (" +
+                                     (v.max_queue != Resource::kUnlimited ? "max_queue" : "") +
                                      (v.max_queue != Resource::kUnlimited && v.patience ? " and " : "") +
                                      (v.patience ? "patience_days" : "") + "), so about " + fmt(100 * l.lost_share) +
                                      "% of its arrivals will be turned away or give up, at a utilisation of about " +
                                      fmt(l.carried_utilisation) + " (Erlang's M/M/c/K+M queue)"});
     } else {
-      warnings.push_back({where, "service '" + v.name + "' is expected to be overloaded: utilisation " + fmt(l.utilisation) +
-                                     " (arrivals " + fmt(l.arrivals_per_day) + "/day \u00d7 mean " + fmt(v.duration.mean()) +
-                                     " days / " + std::to_string(v.capacity) + " places)"});
+      warnings.push_back({where, "service '" + who + "' is expected to be overloaded: utilisation " + fmt(l.utilisation) +
+                                     " (arrivals " + fmt(arrivals) + "/day \u00d7 mean " + fmt(v.duration.mean()) + " days / " +
+                                     std::to_string(places) + " places)"});
     }
   }
   return warnings;

@@ -18,9 +18,9 @@ namespace careflow::models {
 
 /// What a figure is about. A MetricId's subject is "" for the system, a service's name, or the
 /// kind's prefix and a name ("tier:specialist", "agency:nhs", "pot:…", "pool:…", "year:01",
-/// "reason:home care").
-enum class SubjectKind : std::uint8_t { System, Service, Tier, Agency, Pot, Pool, Year, Reason };
-inline constexpr std::array<Term<SubjectKind>, 8> kSubjectKinds{{
+/// "reason:home care", "unit:home_care/north").
+enum class SubjectKind : std::uint8_t { System, Service, Tier, Agency, Pot, Pool, Year, Reason, Unit };
+inline constexpr std::array<Term<SubjectKind>, 9> kSubjectKinds{{
     {SubjectKind::System, "system", "the whole care system"},
     {SubjectKind::Service, "service", "one service"},
     {SubjectKind::Tier, "tier", "all services of a tier"},
@@ -29,6 +29,7 @@ inline constexpr std::array<Term<SubjectKind>, 8> kSubjectKinds{{
     {SubjectKind::Pool, "pool", "a pooled budget"},
     {SubjectKind::Year, "year", "a year of the appraisal period"},
     {SubjectKind::Reason, "reason", "a reason medically fit patients wait in a hospital bed"},
+    {SubjectKind::Unit, "unit", "a unit of a service (a locality, team, panel): service/unit"},
 }};
 template <>
 constexpr const auto& terms<SubjectKind>() { return kSubjectKinds; }
@@ -45,7 +46,7 @@ struct MetricDef {
   std::string_view family;  // waits, activity, step_changes, costs, indicators, invariants
   std::string_view name;
   std::string_view unit;
-  std::uint8_t subjects;  // a bit per SubjectKind it is reported for
+  std::uint16_t subjects;  // a bit per SubjectKind it is reported for
   Better better;
   std::string_view meaning;
 
@@ -53,17 +54,17 @@ struct MetricDef {
 };
 
 namespace metric_subjects {
-inline constexpr std::uint8_t bit(SubjectKind k) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(k)); }
-inline constexpr std::uint8_t kSystem = bit(SubjectKind::System), kService = bit(SubjectKind::Service),
+inline constexpr std::uint16_t bit(SubjectKind k) { return static_cast<std::uint16_t>(1u << static_cast<unsigned>(k)); }
+inline constexpr std::uint16_t kSystem = bit(SubjectKind::System), kService = bit(SubjectKind::Service),
                               kTier = bit(SubjectKind::Tier), kAgency = bit(SubjectKind::Agency), kPot = bit(SubjectKind::Pot),
                               kPool = bit(SubjectKind::Pool), kYear = bit(SubjectKind::Year),
-                              kReason = bit(SubjectKind::Reason);
+                              kReason = bit(SubjectKind::Reason), kUnit = bit(SubjectKind::Unit);
 }  // namespace metric_subjects
 
 namespace metric {
 using namespace metric_subjects;
 using enum Better;
-inline constexpr MetricDef kMeanWait{"waits", "mean_wait_days", "days", kService | kTier, Lower, "mean days from referral to the start of service"};
+inline constexpr MetricDef kMeanWait{"waits", "mean_wait_days", "days", kService | kTier | kUnit, Lower, "mean days from referral to the start of service"};
 inline constexpr MetricDef kMedianWait{"waits", "median_wait_days", "days", kService, Lower, "median days from referral to the start of service"};
 inline constexpr MetricDef kP90Wait{"waits", "p90_wait_days", "days", kService | kTier, Lower, "90th percentile of the wait"};
 inline constexpr MetricDef kP95Wait{"waits", "p95_wait_days", "days", kService, Lower, "95th percentile of the wait"};
@@ -127,9 +128,9 @@ inline constexpr MetricDef kLookedAfter{"indicators", "looked_after_per_10000", 
                                         "looked-after children per 10,000 children (mean stock)"};
 inline constexpr MetricDef kArrivals{"activity", "arrivals_per_year", "people", kService, Neither, "referrals arriving a year"};
 inline constexpr MetricDef kStarts{"activity", "starts_per_year", "people", kService, Neither, "people starting the service a year"};
-inline constexpr MetricDef kUtilisation{"activity", "utilisation", "share", kService, Neither,
+inline constexpr MetricDef kUtilisation{"activity", "utilisation", "share", kService | kUnit, Neither,
                                         "share of the places in use over the appraisal period"};
-inline constexpr MetricDef kMeanQueue{"activity", "mean_queue", "people", kService, Lower, "mean number of people waiting"};
+inline constexpr MetricDef kMeanQueue{"activity", "mean_queue", "people", kService | kUnit, Lower, "mean number of people waiting"};
 inline constexpr MetricDef kQueueGrowth{"activity", "queue_growth", "people", kService, Lower,
                                         "mean queue over the last third of the appraisal period minus the first third "
                                         "(weekly counts): a rise the replications agree on means an unstable queue"};

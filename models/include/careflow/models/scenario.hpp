@@ -71,12 +71,29 @@ struct ReviewSpec {
   int step_down_to = kExit;          // …for this service (or leaves the system)
 };
 
+/// A unit of a service: a locality, team, provider panel or bed type with its own places and
+/// queue. A service without units is one unit of its capacity.
+struct UnitSpec {
+  std::string name;
+  std::uint32_t capacity = 1;
+  double share = 0;  // of the service's people (UnitChoice::Area); places' share unless given
+};
+
+/// `total` places shared among units in proportion to `weights` (largest remainder, ties to the
+/// first): the weights themselves when they add up to `total`.
+std::vector<std::uint32_t> split_places(std::uint32_t total, const std::vector<double>& weights);
+
 struct ServiceSpec {
   std::string name;
   Tier tier = Tier::Mainstream;
   ServiceKind kind = ServiceKind::Service;
   int agency = 0;  // owning agency (provider)
-  std::uint32_t capacity = 1;  // places: workers' caseload slots, beds, teams
+  std::uint32_t capacity = 1;  // places: workers' caseload slots, beds, teams (with units: their sum)
+  std::vector<UnitSpec> units;  // empty: one unit of `capacity`
+  UnitChoice unit_choice = UnitChoice::Area;
+  // Allocation or brokerage: days from arriving at the service to joining a unit's queue (finding
+  // a provider, allocating a worker); part of the wait. None: at once.
+  std::optional<Distribution> allocation;
   CapacitySchedule capacity_schedule;  // later changes (times in days from the start)
   Distribution duration = Distribution::exponential(1.0);  // days of service (length of stay)
   QueueDiscipline discipline = QueueDiscipline::Fifo;  // Priority: higher need first
@@ -300,6 +317,11 @@ struct ServiceLoad {
   bool bounded = false;
   double lost_share = 0;
   double carried_utilisation = 0;  // = utilisation when not bounded
+  // A service of units by area: the figures above are of its busiest unit (this one, with its
+  // share of the arrivals and its places); -1 for a service of one unit or brokered as one.
+  int unit = -1;
+  double unit_arrivals_per_day = 0;
+  std::uint32_t unit_places = 0;
 };
 
 /// Structural checks (Boost.Graph): every service reachable from an entry, every service can

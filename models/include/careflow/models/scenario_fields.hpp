@@ -36,6 +36,7 @@ enum class FieldType : std::uint8_t {
   ServiceKind,
   BudgetMode,
   Discipline,
+  UnitChoice,
   AgencyName,            // ... or a name defined elsewhere in the scenario
   ServiceName,
   CohortName,
@@ -52,7 +53,7 @@ enum class FieldType : std::uint8_t {
   AgeCondition,          // [min, max] or [min]
   Distribution,          // a number of days or {kind: {parameters}} (docs: "Distributions")
 };
-inline constexpr std::array<Term<FieldType>, 29> kFieldTypes{{
+inline constexpr std::array<Term<FieldType>, 30> kFieldTypes{{
     {FieldType::Section, "section", "map"},
     {FieldType::NamedItems, "named_items", "list of named items"},
     {FieldType::Items, "items", "list"},
@@ -67,6 +68,7 @@ inline constexpr std::array<Term<FieldType>, 29> kFieldTypes{{
     {FieldType::ServiceKind, "service_kind", "a kind of service"},
     {FieldType::BudgetMode, "budget_mode", "a budget mode"},
     {FieldType::Discipline, "discipline", "a queue discipline"},
+    {FieldType::UnitChoice, "unit_choice", "a way of choosing a unit"},
     {FieldType::AgencyName, "agency", "agency name"},
     {FieldType::ServiceName, "service", "service name"},
     {FieldType::CohortName, "cohort", "cohort name"},
@@ -184,7 +186,13 @@ inline constexpr auto kScenarioFields = std::to_array<ScenarioField>({
     {"services[].tier", FieldType::Tier, "", kRequired, "the level of provision", "services", ""},
     {"services[].kind", FieldType::ServiceKind, "", "service", "assessment: counted as an assessment (NI 132); hospital: discharge waits in the bed (delayed transfer of care)", "services", ""},
     {"services[].agency", FieldType::AgencyName, "", kRequired, "the owning agency", "services", ""},
-    {"services[].capacity", FieldType::WholeNumber, "places", kRequired, "workers' caseload slots, beds, teams: 1 … 10,000,000", "services", ""},
+    {"services[].capacity", FieldType::WholeNumber, "places", "required without units; with units their sum", "workers' caseload slots, beds, teams: 1 … 10,000,000; given with units, the total, split over the units in proportion to their places", "services", ""},
+    {"services[].units", FieldType::Items, "", "one unit of capacity", "localities, teams, provider panels or bed types, each with its own places and queue (at most 64)", "services", ""},
+    {"services[].units[].name", FieldType::Text, "", kRequired, "the unit's name, unique within the service", "", ""},
+    {"services[].units[].capacity", FieldType::WholeNumber, "places", kRequired, "the unit's places, 0 … 10,000,000; the units' places add up to at least 1", "", ""},
+    {"services[].units[].share", FieldType::Number, "share", "its share of the places", "0 … 1: the share of the service's people who live in its area (unit_choice area); give every unit one or none, adding up to 1", "", ""},
+    {"services[].unit_choice", FieldType::UnitChoice, "", "area", "how a person gets a unit: area (where they live: the same draw at every service) or most_free (the unit with the most free places, else the shortest queue)", "services", ""},
+    {"services[].allocation_days", FieldType::Distribution, "days", "none", "allocation or brokerage: days from arriving to joining a unit's queue (finding a provider, allocating a worker), values at least 0; part of the wait, and of a held bed's delay", "services", ""},
     {"services[].capacity_schedule", FieldType::Items, "days / places", "none", "later changes of capacity, e.g. [{at_years: 2, capacity: 40}]", "services", ""},
     {"services[].capacity_schedule[].at_days", FieldType::Number, "days", "", "when the change happens, in days from the start, at least 0; steps strictly increasing (give at_days or at_years)", "", ""},
     {"services[].capacity_schedule[].at_years", FieldType::Number, "years", "", "when the change happens, in years from the start", "", ""},

@@ -31,6 +31,7 @@ inline constexpr std::size_t kMaxNeedLevels = 16;
 inline constexpr std::size_t kMaxServices = 32000;
 inline constexpr std::size_t kMaxCohorts = 32000;
 inline constexpr std::size_t kMaxDischargeChecks = 32000;
+inline constexpr std::size_t kMaxUnits = 64;  // units of one service (six bits of the person record)
 inline constexpr double kMaxReviewsPerEpisode = 65535;
 
 /// One row of a vocabulary: a value, the name written in scenario files, results and pages, and
@@ -72,6 +73,16 @@ inline constexpr std::array<Term<BudgetMode>, 3> kBudgetModes{{
     {BudgetMode::Aligned, "aligned", "each agency's budget funds its own services"},
     {BudgetMode::Pooled, "pooled", "pool budgets fund their services; places follow the queue within a pool"},
     {BudgetMode::Lead, "lead", "as pooled, with the lead agency holding the pool's money"},
+}};
+
+/// How a service made of units (localities, teams, provider panels) gives a person a unit.
+enum class UnitChoice : std::uint8_t {
+  Area,      // the person's area: the same draw at every service, by the units' shares
+  MostFree,  // the unit with the most free places; when all are full, the shortest queue
+};
+inline constexpr std::array<Term<UnitChoice>, 2> kUnitChoices{{
+    {UnitChoice::Area, "area", "by where the person lives: the units' shares of the people, the same area at every service"},
+    {UnitChoice::MostFree, "most_free", "the unit with the most free places, else the shortest queue (a panel brokered as one)"},
 }};
 
 /// Queue disciplines of a service (the engine's Resource implements them).
@@ -124,6 +135,8 @@ template <>
 constexpr const auto& terms<ServiceKind>() { return kServiceKinds; }
 template <>
 constexpr const auto& terms<BudgetMode>() { return kBudgetModes; }
+template <>
+constexpr const auto& terms<UnitChoice>() { return kUnitChoices; }
 template <>
 constexpr const auto& terms<QueueDiscipline>() { return kDisciplines; }
 template <>
