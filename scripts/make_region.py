@@ -59,7 +59,10 @@ def rename(target, council):
 
 
 def scale_service(sv, factor):
-    sv["capacity"] = max(1, math.ceil(sv["capacity"] * factor))
+    if "capacity" in sv:
+        sv["capacity"] = max(1, math.ceil(sv["capacity"] * factor))
+    for unit in sv.get("units", []):
+        unit["capacity"] = max(1, math.ceil(unit["capacity"] * factor))
     for step in sv.get("capacity_schedule", []):
         step["capacity"] = max(1, math.ceil(step["capacity"] * factor))
 

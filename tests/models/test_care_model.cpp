@@ -258,6 +258,7 @@ TEST_CASE("the default scenario lands within 25% of the calibration targets", "[
       {"looked_after_per_10000", 70, "C20"},
       {"NI125_at_home_91_days", 82, "A7"},
       {"ASCOF2A_admissions_65plus_per_100000", 584, "A10"},
+      {"section_47_enquiries_per_10000", 187, "C11"},
   };
   for (const Target& t : targets) {
     const double m = mean_of(r, "indicators", t.name);
@@ -645,4 +646,30 @@ indicators: {hospital: hospital}
   INFO("delayed bed-days per home care start " << per_start.mean << " ± " << per_start.half_width);
   CHECK(per_start.mean == Approx(5.0).epsilon(0.01));
   CHECK(mean_of(r, "waits", "mean_wait_days", "home_care") == Approx(5.0).epsilon(0.01));
+}
+
+// The urgent child-protection pathway (issue 19): fewer places for section 47 enquiries push
+// initial conferences past their 15 working days; slower ordinary assessments do not, because
+// children at risk of significant harm do not wait in that queue.
+TEST_CASE("fewer section 47 places make fewer conferences on time; slower assessments do not", "[care][mechanism]") {
+  Scenario s = parse_scenario(default_scenario_yaml(), kDefaultScenarioName, "scenarios");
+  s.horizon_years = 7;  // 5 warm-up + 2 reported
+  s.replications = 4;
+  const RunResult base = run_scenario(s);
+  ServiceSpec& s47 = s.services[static_cast<std::size_t>(s.service_index("s47_enquiry"))];
+  const std::uint32_t places = s47.capacity;
+  s47.capacity = places * 7 / 10;
+  const RunResult fewer = run_scenario(s);
+  const auto d = diff(base, fewer, "indicators", "ICPC_within_15_working_days");
+  INFO("ICPCs on time " << d.mean << " ± " << d.half_width << " points with 30% fewer s47 places");
+  CHECK(d.upper() < 0);
+  s47.capacity = places;
+  ServiceSpec& assessment = s.services[static_cast<std::size_t>(s.service_index("sc_assessment"))];
+  assessment.duration = Distribution::lognormal(1.25 * assessment.duration.mean(), 1.25 * std::sqrt(assessment.duration.variance()));
+  const RunResult slower = run_scenario(s);
+  const auto ni132 = diff(base, slower, "indicators", "NI132_assessments_on_time");
+  const auto icpc = diff(base, slower, "indicators", "ICPC_within_15_working_days");
+  INFO("assessments on time " << ni132.mean << " ± " << ni132.half_width << "; ICPCs on time " << icpc.mean << " ± " << icpc.half_width);
+  CHECK(ni132.upper() < 0);
+  CHECK(std::abs(icpc.mean) < 0.25 * std::abs(d.mean));  // far less than the s47 cut's effect
 }

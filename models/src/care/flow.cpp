@@ -277,6 +277,17 @@ void SiteLp::start(Context& ctx, std::uint32_t i, std::int32_t unit) {
   }
   release_held(ctx, p);  // a delayed hospital patient leaves the bed as the next service starts
   occupy(sv, p, now, +1);
+  // The urgent child-protection pathway: the ICPC is due within its target of the strategy discussion.
+  if (sv == s_.indicators.strategy_discussion) strategy_[i] = now;
+  if (sv == s_.indicators.icpc) {
+    if (const auto d = strategy_.find(i); d != strategy_.end()) {
+      if (after_warmup(now)) {
+        ++figs_.totals.icpcs;
+        if (now - d->second <= s_.indicators.icpc_target_days) ++figs_.totals.icpcs_on_time;
+      }
+      strategy_.erase(d);
+    }
+  }
   const auto path = pathway_.find(i);
   const Pathway pw = path != pathway_.end() ? path->second : Pathway{};
   Totals& t = figs_.totals;
@@ -404,6 +415,7 @@ void SiteLp::leave(Context& ctx, std::uint32_t i, bool died) {
   p.state = State::Gone;
   p.service = -1;
   pathway_.erase(i);
+  if (!strategy_.empty()) strategy_.erase(i);
   ++figs_.totals.exited;
   p.died = died;
   track(p, now, -1, TrackState::Left);

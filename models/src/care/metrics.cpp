@@ -144,6 +144,9 @@ void figures(const Scenario& s, const SiteFigures& f, Emit&& emit) {
     emit(kCPStarts, "", static_cast<double>(cp.starts) / children * 1e4 / years);
     emit(kCPPlans, "", cp.queue.mean_busy / children * 1e4);
   }
+  if (im.s47 != kExit && children > 0)
+    emit(kS47, "", static_cast<double>(f.services[static_cast<std::size_t>(im.s47)].starts) / children * 1e4 / years);
+  if (im.icpc != kExit && im.strategy_discussion != kExit) emit(kICPCOnTime, "", pct(T.icpcs_on_time, T.icpcs));
   if (im.looked_after != kExit && children > 0)
     emit(kLookedAfter, "", f.services[static_cast<std::size_t>(im.looked_after)].queue.mean_busy / children * 1e4);
 

@@ -83,6 +83,7 @@ struct Pathway {
 struct Travel {
   Pathway pathway;
   double discharged = kNaN;
+  double strategy = kNaN;  // start of the strategy discussion, while on the urgent CP pathway
 };
 
 // Person records in fixed blocks: indices stay valid, growth never copies the records (no

@@ -76,6 +76,7 @@ struct Totals {
   Tally pathway_days;  // first assessment's referral to the start of the service it led to
   Tally contact_days;  // an episode's first contact to the start of its first service
   std::uint64_t transfers_out = 0, transfers_in = 0;  // people moved to / from other sites
+  std::uint64_t icpcs = 0, icpcs_on_time = 0;  // ICPCs of the urgent pathway, and those within the target
 
   template <class F, class... T>
   static void each(F&& f, T&... t) {
@@ -85,6 +86,7 @@ struct Totals {
     f(t.package_days...), f(t.follow_ups...), f(t.at_home...), f(t.assessments_started...), f(t.pathway_days...);
     f(t.contact_days...);
     f(t.transfers_out...), f(t.transfers_in...);
+    f(t.icpcs...), f(t.icpcs_on_time...);
   }
 };
 

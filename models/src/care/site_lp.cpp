@@ -155,6 +155,7 @@ void SiteLp::transfer_out(Context& ctx, std::uint32_t i, double delay) {
   Travel travel;
   if (const auto w = pathway_.find(i); w != pathway_.end()) travel.pathway = w->second, pathway_.erase(w);
   if (const auto d = discharged_.find(i); d != discharged_.end()) travel.discharged = d->second, discharged_.erase(d);
+  if (const auto d = strategy_.find(i); d != strategy_.end()) travel.strategy = d->second, strategy_.erase(d);
   std::byte bytes[sizeof(Person) + sizeof(Travel)];
   std::memcpy(bytes, static_cast<const void*>(&p), sizeof(Person));
   std::memcpy(bytes + sizeof(Person), static_cast<const void*>(&travel), sizeof(Travel));
@@ -178,6 +179,7 @@ void SiteLp::transfer_in(Context& ctx) {
   std::memcpy(static_cast<void*>(&travel), bytes.data() + sizeof(Person), sizeof(Travel));
   if (!std::isnan(travel.pathway.start) || !std::isnan(travel.pathway.assessment_done)) pathway_[i] = travel.pathway;
   if (p.follow_up_pending) discharged_[i] = travel.discharged;
+  if (!std::isnan(travel.strategy)) strategy_[i] = travel.strategy;
   p.version = version;  // versions guard this site's events for this record
   p.delay_record = -1;
   ++figs_.totals.transfers_in;

@@ -149,6 +149,7 @@ class SiteLp final : public LogicalProcess {
   std::vector<std::uint32_t> free_;
   std::unordered_map<std::uint32_t, Pathway> pathway_;    // by person index, while on a pathway
   std::unordered_map<std::uint32_t, double> discharged_;  // hospital discharge day, while a follow-up is pending
+  std::unordered_map<std::uint32_t, double> strategy_;    // strategy discussion day, until the ICPC (or leaving)
   std::vector<RandomStream> arrival_rng_;
   std::vector<double> arrival_base_;  // per cohort: episodes a day before trend and season
   std::vector<double> arrival_peak_;  // per cohort: the thinning's peak rate over the horizon

@@ -563,12 +563,15 @@ class Builder {
     IndicatorMap& m = s_.indicators;
     const std::pair<const char*, int*> services[] = {{"referrals", &m.referrals},   {"child_protection", &m.child_protection},
                                                      {"looked_after", &m.looked_after}, {"reablement", &m.reablement},
-                                                     {"residential", &m.residential}, {"hospital", &m.hospital}};
+                                                     {"residential", &m.residential}, {"hospital", &m.hospital},
+                                                     {"strategy_discussion", &m.strategy_discussion}, {"s47", &m.s47},
+                                                     {"icpc", &m.icpc}};
     for (const auto& [key, target] : services)
       if (const Node* v = f.get(key)) *target = service_ref(*v, f.field(key));
     if (const Node* a = f.get("assessments")) m.assessments = refs(*a, f.field("assessments"), "service", services_);
     if (const Node* t = f.get("assessment_target_days")) m.assessment_target_days = positive(*t, f.field("assessment_target_days"));
     if (const Node* t = f.get("package_target_days")) m.package_target_days = positive(*t, f.field("package_target_days"));
+    if (const Node* t = f.get("icpc_target_days")) m.icpc_target_days = positive(*t, f.field("icpc_target_days"));
     if (const Node* c = f.get("older_people_cohort")) m.older_cohort = resolve(*c, f.field("older_people_cohort"), "cohort", cohorts_);
     if (const Node* c = f.get("children_cohort")) m.children_cohort = resolve(*c, f.field("children_cohort"), "cohort", cohorts_);
   }

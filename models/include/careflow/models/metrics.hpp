@@ -124,6 +124,11 @@ inline constexpr MetricDef kCPStarts{"indicators", "child_protection_starts_per_
                                      "child protection plans starting a year, per 10,000 children"};
 inline constexpr MetricDef kCPPlans{"indicators", "child_protection_plans_per_10000", "per 10,000", kSystem, Neither,
                                     "children on a child protection plan, per 10,000 children (mean stock)"};
+inline constexpr MetricDef kS47{"indicators", "section_47_enquiries_per_10000", "per 10,000", kSystem, Neither,
+                                "section 47 enquiries starting a year, per 10,000 children"};
+inline constexpr MetricDef kICPCOnTime{"indicators", "ICPC_within_15_working_days", "%", kSystem, Higher,
+                                       "initial child protection conferences starting within icpc_target_days of the "
+                                       "child's strategy discussion"};
 inline constexpr MetricDef kLookedAfter{"indicators", "looked_after_per_10000", "per 10,000", kSystem, Neither,
                                         "looked-after children per 10,000 children (mean stock)"};
 inline constexpr MetricDef kArrivals{"activity", "arrivals_per_year", "people", kService, Neither, "referrals arriving a year"};
@@ -153,14 +158,14 @@ inline constexpr MetricDef kPeopleExited{"invariants", "people_exited", "people"
 }  // namespace metric
 
 /// Every metric, in the order the figures are reported.
-inline constexpr std::array<const MetricDef*, 45> kMetrics{{
+inline constexpr std::array<const MetricDef*, 47> kMetrics{{
     &metric::kMeanWait, &metric::kMedianWait, &metric::kP90Wait, &metric::kP95Wait, &metric::kReferralToAssessment,
     &metric::kAssessmentToService, &metric::kFirstAssessmentToService, &metric::kContactToService, &metric::kAssessmentsPerYear,
     &metric::kStepUpsPer10000, &metric::kStepDownsPer10000, &metric::kStepUps, &metric::kStepDowns,
     &metric::kDaysInSpecialist, &metric::kSpendPerYear, &metric::kDiscountedSpend, &metric::kSelfFunded,
     &metric::kOneOffCosts, &metric::kSpendInYear, &metric::kSpendPerPerson, &metric::kOverBudget, &metric::kNI132,
     &metric::kNI133, &metric::kNI131, &metric::kDelayedBedDays, &metric::kDelayedBedCost, &metric::kNI125,
-    &metric::kASCOF2A, &metric::kReferrals, &metric::kRereferrals, &metric::kCPStarts, &metric::kCPPlans,
+    &metric::kASCOF2A, &metric::kReferrals, &metric::kRereferrals, &metric::kCPStarts, &metric::kCPPlans, &metric::kS47, &metric::kICPCOnTime,
     &metric::kLookedAfter, &metric::kArrivals, &metric::kStarts, &metric::kUtilisation, &metric::kMeanQueue,
     &metric::kQueueGrowth, &metric::kTurnedAway, &metric::kBalked, &metric::kReneged, &metric::kEscalatedOut,
     &metric::kPlacesHeld, &metric::kPeopleEntered, &metric::kPeopleExited,

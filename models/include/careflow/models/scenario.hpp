@@ -172,6 +172,12 @@ struct IndicatorMap {
   int reablement = kExit;        // NI 125 / ASCOF 2B: at home 91 days after discharge into re-ablement
   int residential = kExit;       // ASCOF 2A: permanent admissions of people 65+
   int hospital = kExit;          // NI 131: delayed transfers of care
+  // The urgent child-protection pathway: strategy discussion -> section 47 enquiry -> initial
+  // child protection conference, due within icpc_target_days of the strategy discussion.
+  int strategy_discussion = kExit;
+  int s47 = kExit;
+  int icpc = kExit;
+  double icpc_target_days = 21;  // 15 working days (Working Together)
   std::vector<int> assessments;  // NI 132: referral to completed assessment
   double assessment_target_days = 28;  // NI 132 timeliness target
   double package_target_days = 28;     // NI 133: assessment completed to service start
