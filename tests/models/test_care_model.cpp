@@ -678,7 +678,7 @@ TEST_CASE("fewer section 47 places make fewer conferences on time; slower assess
 // teams, answers 10% more places with a shorter wait that does not vanish.
 TEST_CASE("10% more places at the default's bottleneck shorten its wait without making it vanish", "[care][mechanism]") {
   Scenario s = parse_scenario(default_scenario_yaml(), kDefaultScenarioName, "scenarios");
-  s.horizon_years = 7;  // 5 warm-up + 2 reported
+  s.horizon_years = 15;  // 5 warm-up + 10 reported: the waits of teams near capacity vary for years
   s.replications = 4;
   const RunResult base = run_scenario(s);
   ServiceSpec& camhs = s.services[static_cast<std::size_t>(s.service_index("camhs_treatment"))];
@@ -692,4 +692,24 @@ TEST_CASE("10% more places at the default's bottleneck shorten its wait without 
   // Not vanishing: one pool of the same places would fall to a few hundredths of a day.
   CHECK(after > 0.1 * before);
   CHECK(mean_of(base, "activity", "utilisation", "camhs_treatment") < 0.97);
+}
+
+// Where integration acts (issue 19): in the default's status quo some children with complex
+// needs are assessed by social care and then, across agencies, by health; an integrated
+// assessment covers the health assessment by mechanism (covered_by_integrated), so assessments
+// per episode and the time from first contact to first service both fall.
+TEST_CASE("integrated assessment in the default: fewer assessments per episode, sooner to service", "[care][mechanism]") {
+  Scenario s = parse_scenario(default_scenario_yaml(), kDefaultScenarioName, "scenarios");
+  s.horizon_years = 7;  // 5 warm-up + 2 reported
+  s.replications = 4;
+  const RunResult separate = run_scenario(s);
+  s.integrated_assessment = true;
+  const RunResult integrated = run_scenario(s);
+  const auto n = diff(separate, integrated, "activity", "assessments_per_episode");
+  const auto t = diff(separate, integrated, "waits", "contact_to_service_days");
+  INFO("assessments per episode " << n.mean << " ± " << n.half_width << "; contact to service " << t.mean << " ± " << t.half_width
+                                  << " days");
+  CHECK(n.upper() < 0);
+  CHECK(t.upper() < 0);
+  CHECK(mean_of(integrated, "activity", "starts_per_year", "health_assessment") == 0);  // all covered
 }

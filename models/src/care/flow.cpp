@@ -106,11 +106,18 @@ void SiteLp::track(const Person& p, double now, int service, TrackState state) {
 void SiteLp::refer(Context& ctx, std::uint32_t i, int target, int from) {
   Person& p = people_[i];
   p.via_referral = target >= 0 && target == s_.indicators.referrals;
-  // With integrated assessment, follow the chain of redirections (bounded, as validation does).
-  for (std::size_t step = 0; step < s_.services.size() && target >= 0 && s_.integrated_assessment &&
-                             s_.services[static_cast<std::size_t>(target)].integrated_into != kExit;
-       ++step)
-    target = s_.services[static_cast<std::size_t>(target)].integrated_into;
+  // With integrated assessment, follow the chain of redirections (bounded, as validation does),
+  // and skip the assessments an integrated assessment on this pathway has covered.
+  for (std::size_t step = 0; step < 2 * s_.services.size() && target >= 0 && s_.integrated_assessment; ++step) {
+    const ServiceSpec& t = s_.services[static_cast<std::size_t>(target)];
+    if (t.integrated_into != kExit) {
+      target = t.integrated_into;
+    } else if (t.covered_by_integrated && covered(i)) {
+      target = choose_route(ctx, p, target);  // as if assessed again: its routes, nothing else
+    } else {
+      break;
+    }
+  }
   if (target < 0) return leave(ctx, i, target == kDied);
   ++p.version;
   p.state = State::Handoff;
@@ -350,7 +357,9 @@ void SiteLp::service_end(Context& ctx, std::uint32_t i) {
     if (rng.uniform01() < 1.0 - std::exp(-rate * (now - p.started))) --p.need;
   }
   if (spec.kind == ServiceKind::Assessment) {
-    pathway_[i].assessment_done = now;
+    Pathway& w = pathway_[i];
+    w.assessment_done = now;
+    if (s_.integrated_assessment && integration_target_[static_cast<std::size_t>(sv)]) w.integrated = true;
     if (after_warmup(p.referred)) {
       Totals& t = figs_.totals;
       for (int a : s_.indicators.assessments)

@@ -85,6 +85,7 @@ void figures(const Scenario& s, const SiteFigures& f, Emit&& emit) {
   emit(kFirstAssessmentToService, "", T.pathway_days.mean());
   emit(kContactToService, "", T.contact_days.mean());
   emit(kAssessmentsPerYear, "", per_year(T.assessments_started));
+  emit(kAssessmentsPerEpisode, "", T.entered_after_warmup ? static_cast<double>(T.assessments_started) / static_cast<double>(T.entered_after_warmup) : kNaN);
 
   // Step changes.
   emit(kStepUpsPer10000, "", static_cast<double>(T.step_ups) / population * 1e4 / years);

@@ -78,6 +78,7 @@ inline constexpr unsigned kArrivalBits = 40;
 struct Pathway {
   double start = kNaN;            // arrival at the first assessment of the current pathway
   double assessment_done = kNaN;  // last completed assessment, for NI 133
+  bool integrated = false;        // has had an integrated assessment (ServiceSpec::covered_by_integrated)
 };
 // What travels after the person record in a transfer's attachment.
 struct Travel {

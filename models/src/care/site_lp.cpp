@@ -38,6 +38,9 @@ SiteLp::SiteLp(const Scenario& s, Recorder& recorder, int site)
   thirds_.resize(ns);
   week_rows_.resize(ns);
   held_away_.assign(ns, 0);
+  integration_target_.assign(ns, false);
+  for (const ServiceSpec& sv : s.services)
+    if (sv.integrated_into != kExit) integration_target_[static_cast<std::size_t>(sv.integrated_into)] = true;
   // Tracked persons: every k-th arrival by id, so the same people are tracked in every scenario.
   double expected = 0;
   for (const CohortSpec& c : s.cohorts) expected += c.population * c.episodes_per_1000_per_year / 1000 * s.horizon_years;

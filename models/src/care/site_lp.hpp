@@ -70,6 +70,10 @@ class SiteLp final : public LogicalProcess {
   void step_change(Person& p, double now, int from, int to, int direction);
   void arrive(Context& ctx, std::uint32_t i);
   void join(Context& ctx, std::uint32_t i);
+  bool covered(std::uint32_t i) const {
+    const auto w = pathway_.find(i);
+    return w != pathway_.end() && w->second.integrated;
+  }
   void admit(Context& ctx, std::uint32_t i, Person& p, const ServiceSpec& spec, ServiceFigures& fig, double now);
   unsigned choose_unit(Context& ctx, const Person& p, int sv) {
     return units_of(static_cast<std::size_t>(sv)) == 1 ? 0 : choose_among_units(ctx, p, sv);
@@ -144,6 +148,7 @@ class SiteLp final : public LogicalProcess {
   std::vector<WeekRow> week_rows_;  // reused each week
   double last_week_ = -kInfinity;   // end of the last week recorded
   const std::atomic<bool>* stop_ = nullptr;  // read (relaxed) once a week
+  std::vector<bool> integration_target_;  // some service's integrated_into
   std::vector<std::uint32_t> held_away_;  // places of services run here held by people at other sites
   PersonStore people_;
   std::vector<std::uint32_t> free_;

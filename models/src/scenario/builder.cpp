@@ -408,6 +408,7 @@ class Builder {
         fail(*ii, f.field("integrated_into"), "a service cannot be integrated into itself");
     }
     if (const Node* d = f.get("dtoc_reason")) v.dtoc_reason = text(*d, f.field("dtoc_reason"));
+    if (const Node* c = f.get("covered_by_integrated")) v.covered_by_integrated = boolean(*c, f.field("covered_by_integrated"));
     v.holds_place = v.kind == ServiceKind::Hospital;
     if (const Node* h = f.get("holds_place")) {
       v.holds_place = boolean(*h, f.field("holds_place"));

@@ -79,6 +79,8 @@ inline constexpr MetricDef kContactToService{"waits", "contact_to_service_days",
                                              "start of its first service beyond the mainstream tier that is not an assessment"};
 inline constexpr MetricDef kAssessmentsPerYear{"activity", "assessments_per_year", "assessments", kSystem, Neither,
                                                "assessments started a year"};
+inline constexpr MetricDef kAssessmentsPerEpisode{"activity", "assessments_per_episode", "assessments", kSystem, Lower,
+                                                  "assessments started per episode of need begun in the appraisal period"};
 inline constexpr MetricDef kStepUpsPer10000{"step_changes", "step_ups_per_10000_per_year", "per 10,000", kSystem, Lower,
                                             "moves up into specialist provision a year per 10,000 residents"};
 inline constexpr MetricDef kStepDownsPer10000{"step_changes", "step_downs_per_10000_per_year", "per 10,000", kSystem, Neither,
@@ -158,9 +160,9 @@ inline constexpr MetricDef kPeopleExited{"invariants", "people_exited", "people"
 }  // namespace metric
 
 /// Every metric, in the order the figures are reported.
-inline constexpr std::array<const MetricDef*, 47> kMetrics{{
+inline constexpr std::array<const MetricDef*, 48> kMetrics{{
     &metric::kMeanWait, &metric::kMedianWait, &metric::kP90Wait, &metric::kP95Wait, &metric::kReferralToAssessment,
-    &metric::kAssessmentToService, &metric::kFirstAssessmentToService, &metric::kContactToService, &metric::kAssessmentsPerYear,
+    &metric::kAssessmentToService, &metric::kFirstAssessmentToService, &metric::kContactToService, &metric::kAssessmentsPerYear, &metric::kAssessmentsPerEpisode,
     &metric::kStepUpsPer10000, &metric::kStepDownsPer10000, &metric::kStepUps, &metric::kStepDowns,
     &metric::kDaysInSpecialist, &metric::kSpendPerYear, &metric::kDiscountedSpend, &metric::kSelfFunded,
     &metric::kOneOffCosts, &metric::kSpendInYear, &metric::kSpendPerPerson, &metric::kOverBudget, &metric::kNI132,

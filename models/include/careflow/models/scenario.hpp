@@ -107,6 +107,10 @@ struct ServiceSpec {
   double de_escalation_per_year = 0;  // hazard of need falling one level while served here
   int escalate_to = kExit;  // a person whose need reaches the top level while waiting is re-referred here (kExit: stays)
   int integrated_into = kExit;  // with integrated assessment on, referrals here go to this service instead
+  // Another agency's assessment that the integrated assessment covers: with integrated
+  // assessment on, a person whose pathway has had an integrated assessment skips it (no wait,
+  // duration, cost or hand-off) and goes straight on by its routes.
+  bool covered_by_integrated = false;
   std::string dtoc_reason;      // why hospital patients wait for this service (e.g. "re-ablement")
   // Blocking after service: a person who has finished keeps the place (occupied, costed) until
   // the next service starts, as a hospital keeps a medically fit patient's bed. Hospitals always do.

@@ -213,6 +213,7 @@ inline constexpr auto kScenarioFields = std::to_array<ScenarioField>({
     {"services[].de_escalation_per_year", FieldType::Number, "per year", "0", "hazard of need falling one level while served here, at least 0", "services", ""},
     {"services[].escalate_to", FieldType::ServiceName, "", "none (stays)", "a person whose need reaches the top level while waiting is re-referred here", "services", ""},
     {"services[].integrated_into", FieldType::ServiceName, "", "none", "with integrated_assessment true, referrals here go there instead; not itself", "services", ""},
+    {"services[].covered_by_integrated", FieldType::Boolean, "", "false", "another agency's assessment that the integrated assessment covers: with integrated_assessment true, a person whose pathway has had an integrated assessment skips it and goes straight on by its routes", "services", ""},
     {"services[].dtoc_reason", FieldType::Text, "", "the service's name", "why a person holding a place (a medically fit hospital patient) waits for this service: the delay's reason, best in the words of the NHS discharge sitrep (awaiting care package in own home)", "services", ""},
     {"services[].holds_place", FieldType::Boolean, "", "true for a hospital, else false", "blocking after service: a person who has finished keeps the place, occupied and costed, until the next service starts (a hospital: always)", "services", ""},
     {"services[].site", FieldType::SiteName, "", "the first site", "in a region: the site that runs this service", "services", ""},
