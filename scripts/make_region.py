@@ -41,7 +41,8 @@ HEADER = """\
 # parameters and their sources are there); edit the script, not this file:
 #     /usr/bin/python3 scripts/make_region.py
 # Budgets of the shared agencies are the default agencies' shares scaled to the councils they
-# serve (indicative). No indicators section: the England indicators describe one council.
+# serve (indicative). No indicators section: the England indicators describe one council (and
+# so no referral service: children's closed cases do not come back, as they do in the default).
 """
 
 
@@ -124,6 +125,12 @@ def main():
             d["entry"] = rename(c["entry"], council)
             if "transition" in d:
                 d["transition"]["to"] = rename(d["transition"]["to"], council)
+            if "return_to" in d:
+                d["return_to"] = rename(d["return_to"], council)
+            # A closed case's return is known by its referral, which needs the indicators'
+            # referral service; the region names none, so its closed cases do not come back.
+            d.pop("referred_return_probability", None)
+            d.pop("referred_return_to", None)
             out["cohorts"].append(d)
         for sv in base["services"]:
             if sv["name"] in SHARED:

@@ -142,7 +142,9 @@ TEST_CASE("the traffic equations equal a dense solution on every shipped scenari
   for (const auto& e : fs::recursive_directory_iterator(kScenarios)) {
     if (e.path().extension() != ".yaml" || e.path().parent_path().filename() == "sweeps") continue;
     INFO(e.path().string());
-    check_against_dense(load_scenario(e.path().lexically_normal().string()), 1e-12);
+    Scenario s = load_scenario(e.path().lexically_normal().string());
+    for (CohortSpec& c : s.cohorts) c.referred_return_probability = -1;  // a loop outside P (below)
+    check_against_dense(s, 1e-12);
     ++checked;
   }
   CHECK(checked >= 9);
@@ -252,4 +254,41 @@ services:
   CHECK(warnings[0].message.find("is offered more work than its places: offered load 3.3 places against 3") != std::string::npos);
   CHECK(warnings[0].message.find("at a utilisation of about 0.892") != std::string::npos);
   CHECK(warnings[0].message.find("overloaded") == std::string::npos);
+}
+
+// Closed cases that come back (cohorts[].referred_return_probability p) loop outside the routing
+// matrix: each episode reaching the referral service closes once, so with no transition age the
+// referral service sees a / (1 - p) when returns go back to it, and the services it feeds the
+// same multiple; a return to a front door passes through its routing first.
+TEST_CASE("the traffic equations count the returns of closed cases", "[models][traffic]") {
+  std::vector<std::pair<std::size_t, double>> none;
+  Scenario s = network(3, [&](std::size_t i) {
+    return i == 0 ? std::vector<std::pair<std::size_t, double>>{{1, 0.5}} : i == 1 ? std::vector<std::pair<std::size_t, double>>{{2, 0.4}} : none;
+  });
+  s.indicators.referrals = 1;
+  const double a = 100000 * 10 / 1000.0 / kDaysPerYear;
+  CohortSpec& c = s.cohorts[0];
+  const std::vector<ServiceLoad> before = traffic_equations(s);
+  CHECK(before[1].arrivals_per_day == Approx(0.5 * a));
+  c.referred_return_probability = 0.4;
+  const std::vector<ServiceLoad> back = traffic_equations(s);
+  CHECK(back[0].arrivals_per_day == Approx(a));
+  CHECK(back[1].arrivals_per_day == Approx(0.5 * a / 0.6));
+  CHECK(back[2].arrivals_per_day == Approx(0.4 * 0.5 * a / 0.6));
+  c.referred_return_to = 0;  // through the front door: half of those returning are referred again
+  const std::vector<ServiceLoad> door = traffic_equations(s);
+  // r returns a day: r = 0.4 (0.5 a + 0.5 r), so r = 0.2 a / 0.8
+  CHECK(door[0].arrivals_per_day == Approx(a + 0.2 * a / 0.8));
+  CHECK(door[1].arrivals_per_day == Approx(0.5 * (a + 0.2 * a / 0.8)));
+  c.referred_return_to = kExit;
+  c.referred_return_probability = 1;  // every case comes back, for ever
+  CHECK(std::isinf(traffic_equations(s)[1].arrivals_per_day));
+  // With a transition age, a child who would come back an adult does not: fewer return.
+  c.referred_return_probability = 0.4;
+  c.transition_to = 2;
+  c.max_age = c.transition_age = 18;
+  c.time_to_return = Distribution::exponential(465);
+  const double with_age = traffic_equations(s)[1].arrivals_per_day;
+  CHECK(with_age < 0.5 * a / 0.6);
+  CHECK(with_age > 0.5 * a);
 }

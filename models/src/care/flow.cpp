@@ -428,13 +428,20 @@ void SiteLp::leave(Context& ctx, std::uint32_t i, bool died) {
   ++figs_.totals.exited;
   p.died = died;
   track(p, now, -1, TrackState::Left);
-  // Some leave with needs still there and come back within 12 months (re-referral).
+  // Some leave with needs still there and come back (a return within 12 months of the last
+  // referral is a re-referral); a case closed after a referral comes back at its own rate.
   const CohortSpec& k = s_.cohorts[static_cast<std::size_t>(p.cohort)];
-  if (!died && k.rereferral_probability > 0 && p.need > 0 && !p.return_pending) {
+  const bool closed_case = k.referred_return_probability >= 0 && p.last_referral >= p.contacted;
+  const double chance = closed_case ? k.referred_return_probability : p.need > 0 ? k.rereferral_probability : 0.0;
+  if (!died && chance > 0 && !p.return_pending) {
     RandomStream rng = stream(ctx, p, Purpose::Return, -1, p.visits);
-    if (rng.uniform01() < k.rereferral_probability) {
-      p.return_pending = true;
-      ctx.schedule(std::max(0.0, k.time_to_return.sample(rng)), kReturn, pack(i, 0));
+    if (rng.uniform01() < chance) {
+      const double after = std::max(0.0, k.time_to_return.sample(rng));
+      // A child who would come back an adult comes back, if at all, as a new adult episode.
+      if (k.transition_to == kExit || now + after < birthday(p)) {
+        p.return_pending = true;
+        ctx.schedule(after, kReturn, pack(i, 0));
+      }
     }
   }
   release_person(i);
@@ -447,9 +454,13 @@ void SiteLp::returned(Context& ctx, std::uint32_t i) {
   ++figs_.totals.entered;
   if (after_warmup(ctx.now())) ++figs_.totals.entered_after_warmup;
   p.previous = -1;
-  p.contacted = ctx.now();  // a new episode
-  p.served = false;
+  p.served = false;  // a new episode, from now (contacted)
   const CohortSpec& k = s_.cohorts[static_cast<std::size_t>(p.cohort)];
+  if (k.referred_return_probability >= 0 && p.last_referral >= p.contacted) {  // a closed case, re-referred
+    p.contacted = ctx.now();
+    return refer(ctx, i, k.referred_return_to >= 0 ? k.referred_return_to : s_.indicators.referrals, -1);
+  }
+  p.contacted = ctx.now();
   refer(ctx, i, k.return_to >= 0 ? k.return_to : k.entry, -1);
 }
 

@@ -309,6 +309,9 @@ class Builder {
     if (const Node* r = f.get("rereferral_probability"))
       c.rereferral_probability = probability(*r, f.field("rereferral_probability"));
     if (const Node* r = f.get("return_to")) c.return_to = service_ref(*r, f.field("return_to"));
+    if (const Node* r = f.get("referred_return_probability"))
+      c.referred_return_probability = probability(*r, f.field("referred_return_probability"));
+    if (const Node* r = f.get("referred_return_to")) c.referred_return_to = service_ref(*r, f.field("referred_return_to"));
     if (const Node* t = f.get("time_to_return"))
       c.time_to_return = read_distribution(*t, f.field("time_to_return"), DurationRule::NonNegative);
     if (const Node* sf = f.get("self_funder_share")) c.self_funder_share = probability(*sf, f.field("self_funder_share"));

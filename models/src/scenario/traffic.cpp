@@ -181,6 +181,30 @@ class FlowSolver {
   std::size_t fill_budget_ = 0;
 };
 
+/// Returns a day per episode reaching the referral service, for a cohort whose closed cases come
+/// back with probability p, each return making f such episodes: p / (1 - p f) without a
+/// transition age; with one, a child who would come back an adult does not, so the chain of
+/// returns is followed from ages at entry uniform over the cohort's range (stratified), with
+/// times to return from a fixed stream: the same estimate on every call. Each episode lasts its
+/// mean time in services (`episode_days`) before it closes (one leaving at 18 from a long stay
+/// in care does not close, nor come back).
+double returns_per_episode(const CohortSpec& c, double p, double f, double episode_days) {
+  if (c.transition_to == kExit) return p * f < 1 ? p / (1 - p * f) : kInfinity;
+  constexpr int kDraws = 4096;
+  RandomStream rng(StreamKey{0x7265747572ULL, 0, 0, 0});
+  double total = 0;
+  for (int k = 0; k < kDraws; ++k) {
+    double at = (c.min_age + (k + 0.5) / kDraws * (c.max_age - c.min_age)) * kDaysPerYear;
+    const double limit = c.transition_age * kDaysPerYear;
+    for (double w = p; w > 1e-9; w *= p * f) {  // w: expected returns this far down the chain
+      at += episode_days + std::max(0.0, c.time_to_return.sample(rng));
+      if (!(at < limit)) break;
+      total += w;
+    }
+  }
+  return total / kDraws;
+}
+
 }  // namespace
 
 std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
@@ -248,9 +272,40 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
       for (const auto& [j, p] : P[i])
         if (p > 0 && !reached[j]) reached[j] = 1, stack.push_back(j);
     }
+    // Cases closed after a referral come back with the cohort's referred_return_probability:
+    // each episode that reaches the referral service ends in one closure (deaths are not
+    // subtracted), so with e such episodes a day from new arrivals and f per return (first
+    // visits: the referral service made absorbing), r = e returns_per_episode a day come back.
+    const int ref = valid_index(s.indicators.referrals, n) ? redirect(s, s.indicators.referrals) : -1;
+    const double p_back = ref >= 0 ? c.referred_return_probability : -1.0;
+    const int back = p_back > 0 ? redirect(s, valid_index(c.referred_return_to, n) ? c.referred_return_to : ref) : -1;
+    if (back >= 0 && reached[static_cast<std::size_t>(ref)] && !reached[static_cast<std::size_t>(back)]) {
+      reached[static_cast<std::size_t>(back)] = 1, stack.push_back(static_cast<std::size_t>(back));
+      while (!stack.empty()) {
+        const std::size_t i = stack.back();
+        stack.pop_back();
+        for (const auto& [j, p] : P[i])
+          if (p > 0 && !reached[j]) reached[j] = 1, stack.push_back(j);
+      }
+    }
     for (std::size_t i = 0; i < n; ++i)
       if (!escapes[i] && reached[i]) lambda[i] = kInfinity;
-    const std::vector<double> x = FlowSolver(P, a, escapes).solve();
+    std::vector<double> x = FlowSolver(P, a, escapes).solve();
+    if (back >= 0 && escapes[static_cast<std::size_t>(back)] && x[static_cast<std::size_t>(ref)] > 0) {
+      std::vector<double> unit(n, 0.0);
+      unit[static_cast<std::size_t>(back)] = 1.0;
+      const std::vector<double> y = FlowSolver(P, unit, escapes).solve();
+      std::vector<Row> first = P;  // the referral service absorbing: episodes that reach it
+      first[static_cast<std::size_t>(ref)].clear();
+      const double e = FlowSolver(first, a, escapes).solve()[static_cast<std::size_t>(ref)];
+      const double f = FlowSolver(first, unit, escapes).solve()[static_cast<std::size_t>(ref)];
+      double episode_days = 0;  // a return's mean time in services (Little's law: visits x durations)
+      for (std::size_t i = 0; i < n; ++i)
+        if (y[i] > 0 && std::isfinite(y[i])) episode_days += y[i] * s.services[i].duration.mean();
+      const double r = e * returns_per_episode(c, p_back, f, episode_days);
+      for (std::size_t i = 0; i < n; ++i)
+        if (y[i] > 0) x[i] = std::isfinite(r) ? x[i] + r * y[i] : kInfinity;
+    }
     for (std::size_t i = 0; i < n; ++i)
       if (escapes[i]) lambda[i] += x[i];
   }

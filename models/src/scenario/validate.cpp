@@ -220,6 +220,13 @@ void check_cohorts(const Scenario& s) {
     if (!is_probability(c.coproduction_effect)) fail(at, p + ".coproduction.effect", "expected 0 to 1");
     if (!is_probability(c.rereferral_probability)) fail(at, p + ".rereferral_probability", "expected a probability between 0 and 1");
     if (!valid_service_or_none(c.return_to, ns)) fail(at, p + ".return_to", "service index out of range");
+    if (c.referred_return_probability >= 0 || c.referred_return_to >= 0) {
+      if (c.referred_return_probability > 1) fail(at, p + ".referred_return_probability", "expected a probability between 0 and 1");
+      if (!valid_service_or_none(c.referred_return_to, ns)) fail(at, p + ".referred_return_to", "service index out of range");
+      if (s.indicators.referrals < 0)
+        fail(at, p + (c.referred_return_probability >= 0 ? ".referred_return_probability" : ".referred_return_to"),
+             "a return after a referral needs indicators.referrals (the service where referrals are counted)");
+    }
     if (!is_probability(c.self_funder_share)) fail(at, p + ".self_funder_share", "expected a share between 0 and 1");
     if (!valid_service_or_none(c.transition_to, ns)) fail(at, p + ".transition.to", "service index out of range");
   }
@@ -291,6 +298,7 @@ void check_pathways(const Scenario& s) {
   for (const CohortSpec& c : s.cohorts) {
     boost::add_edge(community, static_cast<std::size_t>(c.entry), g);
     if (c.return_to >= 0) boost::add_edge(community, static_cast<std::size_t>(c.return_to), g);
+    if (c.referred_return_to >= 0) boost::add_edge(community, static_cast<std::size_t>(c.referred_return_to), g);
     if (c.transition_to >= 0) boost::add_edge(community, static_cast<std::size_t>(c.transition_to), g);
   }
 

@@ -159,6 +159,11 @@ struct CohortSpec {
   double coproduction_effect = 0.5;  // escalation hazard is multiplied by (1 - effect * capacity)
   double rereferral_probability = 0;  // after leaving with need above the lowest level, the chance of coming back
   int return_to = kExit;              // where they come back (kExit: the entry)
+  // A case closed after a referral (its episode reached indicators.referrals): the chance of
+  // being referred again, whatever the need on leaving (<0: as rereferral_probability), and where
+  // to (kExit: the referral service itself).
+  double referred_return_probability = -1;
+  int referred_return_to = kExit;
   // When they come back, in days after leaving; uniform over a year unless the scenario says.
   // Only returns within 12 months of the last referral count as re-referrals.
   Distribution time_to_return = Distribution::uniform(0.0, 365.0);

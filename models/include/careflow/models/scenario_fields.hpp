@@ -175,6 +175,8 @@ inline constexpr auto kScenarioFields = std::to_array<ScenarioField>({
     {"cohorts[].coproduction.effect", FieldType::Number, "0 ... 1", "0.5", "escalation hazard × (1 − effect × capacity), 0 … 1", "cohorts", ""},
     {"cohorts[].rereferral_probability", FieldType::Number, "probability", "0", "after leaving with need above the lowest level, the chance of coming back (when: time_to_return), 0 … 1", "cohorts", ""},
     {"cohorts[].return_to", FieldType::ServiceName, "", "the entry", "the service people who come back return to (a front door or an assessment)", "cohorts", ""},
+    {"cohorts[].referred_return_probability", FieldType::Number, "probability", "as rereferral_probability", "after an episode that reached the referral service (indicators.referrals), a case closed: the chance of being referred again (when: time_to_return; where: referred_return_to), whatever the need on leaving, 0 … 1", "cohorts", ""},
+    {"cohorts[].referred_return_to", FieldType::ServiceName, "", "the referral service", "where a case closed after a referral comes back to (a re-referral)", "cohorts", ""},
     {"cohorts[].time_to_return", FieldType::Distribution, "days", "uniform 0 … 365", "days from leaving to coming back; values at least 0 (returns within 12 months of the last referral are re-referrals)", "cohorts", ""},
     {"cohorts[].self_funder_share", FieldType::Number, "share", "0", "share who pay for their own care, 0 … 1", "cohorts", ""},
     {"cohorts[].transition", FieldType::Section, "", "none", "young people with ongoing needs move to adult services at an age", "", ""},
