@@ -193,7 +193,7 @@ TEST_CASE("payback year and cost per step change avoided", "[compare][economics]
   CHECK(saves.economics.payback_year == 0);
 }
 
-TEST_CASE("common random numbers narrow the interval on a difference", "[compare][crn][statistical]") {
+TEST_CASE("common random numbers narrow the interval on a difference", "[compare][crn][statistical][long]") {
   // Two close scenarios: the base, and 10% fewer early-help places.
   Scenario a = base_scenario();
   a.horizon_years = 8;
