@@ -37,43 +37,38 @@ constexpr bool kSanitized = false;
 constexpr bool kSanitized = false;
 #endif
 
-/// Arrivals a day at each service, from Gaussian elimination on the whole n x n system per
-/// cohort (the routing as routing.hpp defines it): the reference, for a few hundred services.
+/// Arrivals a day at each service, from Gaussian elimination on the whole system of each
+/// cohort's (service, need level) states (the routing as cohort_routing builds it): the
+/// reference, for a few hundred services.
 std::vector<double> dense_arrivals(const Scenario& s) {
   const std::size_t n = s.services.size();
   std::vector<double> lambda(n, 0.0);
   for (std::size_t ci = 0; ci < s.cohorts.size(); ++ci) {
-    const CohortSpec& c = s.cohorts[ci];
-    // Row j: x_j - sum_i x_i P_ij = a_j, as an augmented matrix (n + 1 columns, row by row).
-    std::vector<double> m(n * n + n, 0.0);
-    const auto at = [&](std::size_t r, std::size_t col) -> double& { return m[r * (n + 1) + col]; };
-    for (std::size_t j = 0; j < n; ++j) at(j, j) = 1;
-    at(static_cast<std::size_t>(redirect(s, c.entry)), n) = c.population * c.episodes_per_1000_per_year / 1000.0 / kDaysPerYear;
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t l = 0; l < std::min(c.need_weights.size(), s.need_levels.size()); ++l) {
-        for (const RouteRule& r : s.services[i].routes) {
-          if (!may_match(r.when, static_cast<int>(ci), c, static_cast<int>(l))) continue;
-          for (const RouteTarget& t : r.to)
-            if (valid_index(t.service, n)) at(static_cast<std::size_t>(redirect(s, t.service)), i) -= c.need_weights[l] * t.probability;
-          break;
-        }
-      }
-    for (std::size_t k = 0; k < n; ++k) {
+    const CohortRouting routing = cohort_routing(s, ci);
+    const std::size_t L = routing.levels, N = n * L;
+    // Row j: x_j - sum_i x_i P_ij = a_j, as an augmented matrix (N + 1 columns, row by row).
+    std::vector<double> m(N * N + N, 0.0);
+    const auto at = [&](std::size_t r, std::size_t col) -> double& { return m[r * (N + 1) + col]; };
+    for (std::size_t j = 0; j < N; ++j) at(j, j) = 1, at(j, N) = routing.arrivals[j];
+    for (std::size_t i = 0; i < N; ++i)
+      for (const auto& [j, p] : routing.rows[i]) at(j, i) -= p;
+    for (std::size_t k = 0; k < N; ++k) {
       std::size_t best = k;
-      for (std::size_t r = k + 1; r < n; ++r)
+      for (std::size_t r = k + 1; r < N; ++r)
         if (std::abs(at(r, k)) > std::abs(at(best, k))) best = r;
-      for (std::size_t col = 0; col <= n; ++col) std::swap(at(k, col), at(best, col));
-      REQUIRE(std::abs(at(k, k)) > 1e-12);  // every service of these networks can leave
-      for (std::size_t r = k + 1; r < n; ++r) {
+      for (std::size_t col = 0; col <= N; ++col) std::swap(at(k, col), at(best, col));
+      REQUIRE(std::abs(at(k, k)) > 1e-12);  // every state of these networks can leave
+      for (std::size_t r = k + 1; r < N; ++r) {
         const double f = at(r, k) / at(k, k);
-        for (std::size_t col = k; col <= n; ++col) at(r, col) -= f * at(k, col);
+        if (f != 0)
+          for (std::size_t col = k; col <= N; ++col) at(r, col) -= f * at(k, col);
       }
     }
-    for (std::size_t k = n; k-- > 0;) {
-      double v = at(k, n);
-      for (std::size_t col = k + 1; col < n; ++col) v -= at(k, col) * at(col, n);
-      at(k, n) = v / at(k, k);
-      lambda[k] += at(k, n);
+    for (std::size_t k = N; k-- > 0;) {
+      double v = at(k, N);
+      for (std::size_t col = k + 1; col < N; ++col) v -= at(k, col) * at(col, N);
+      at(k, N) = v / at(k, k);
+      lambda[k / L] += at(k, N);
     }
   }
   return lambda;

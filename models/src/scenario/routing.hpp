@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <utility>
+#include <vector>
 
 #include "careflow/models/scenario.hpp"
 
@@ -35,5 +37,16 @@ inline int redirect(const Scenario& s, int service) {
   }
   return service;
 }
+
+/// One cohort's routing as the traffic equations solve it: over (service, need level) states,
+/// state = service * levels + level; arrivals a day at each state, and each state's routes
+/// (target state, probability) with the fall of need while served taken into account.
+struct CohortRouting {
+  using Row = std::vector<std::pair<std::size_t, double>>;
+  std::size_t levels = 1;
+  std::vector<Row> rows;
+  std::vector<double> arrivals;
+};
+CohortRouting cohort_routing(const Scenario& s, std::size_t cohort);
 
 }  // namespace careflow::models

@@ -17,10 +17,10 @@
 namespace careflow::models {
 namespace {
 
-/// Where one cohort's people go from each service: (target, probability) by target, each target
-/// once, weighted over the cohort's need mix. A service routes to a few others, so the routing
-/// is kept by row, never as an n x n matrix (25,000 services would make that 5 GB).
-using Row = std::vector<std::pair<std::size_t, double>>;
+/// Where one cohort's people go from each (service, need level) state: (target state,
+/// probability), each target once. A service routes to a few others, so the routing is kept by
+/// row, never as a dense matrix (25,000 services would make that gigabytes).
+using Row = CohortRouting::Row;
 
 /// Solves x = b + x P over the services of `keep` (every one of which can reach a way out)
 /// by eliminating one service at a time: x_k = (b_k + sum_i x_i P_ik) / d_k is put into the
@@ -207,31 +207,37 @@ double returns_per_episode(const CohortSpec& c, double p, double f, double episo
 
 }  // namespace
 
-std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
+CohortRouting cohort_routing(const Scenario& s, std::size_t ci) {
   const std::size_t n = s.services.size();
-  std::vector<double> lambda(n, 0.0);
-  for (std::size_t ci = 0; ci < s.cohorts.size(); ++ci) {
-    const CohortSpec& c = s.cohorts[ci];
-    if (!valid_index(c.entry, n)) continue;
-    std::vector<double> a(n, 0.0);
-    a[static_cast<std::size_t>(redirect(s, c.entry))] += c.population * c.episodes_per_1000_per_year / 1000.0 / kDaysPerYear;
-
-    // Routing of this cohort: each service's first matching rule per need level, weighted
-    // by the cohort's initial need mix (need levels are not propagated along the path).
-    std::vector<Row> P(n);
-    const std::size_t levels = std::min(c.need_weights.size(), s.need_levels.size());
-    for (std::size_t i = 0; i < n; ++i) {
-      Row& row = P[i];
-      for (std::size_t l = 0; l < levels; ++l) {
-        const double w = c.need_weights[l];
+  const CohortSpec& c = s.cohorts[ci];
+  CohortRouting out;
+  const std::size_t L = out.levels = std::max<std::size_t>(1, std::min(c.need_weights.size(), s.need_levels.size()));
+  out.rows.assign(n * L, {});
+  out.arrivals.assign(n * L, 0.0);
+  if (!valid_index(c.entry, n)) return out;
+  const double rate = c.population * c.episodes_per_1000_per_year / 1000.0 / kDaysPerYear;
+  const auto entry = static_cast<std::size_t>(redirect(s, c.entry));
+  for (std::size_t l = 0; l < L; ++l) out.arrivals[entry * L + l] = rate * (l < c.need_weights.size() ? c.need_weights[l] : 0.0);
+  const double coproduction = (c.coproduction_min + c.coproduction_max) / 2;
+  for (std::size_t i = 0; i < n; ++i) {
+    const ServiceSpec& v = s.services[i];
+    // Need falls one level while served (the model's hazard, at the service's mean duration
+    // and the cohort's mean co-production); then the rule of the need on leaving routes.
+    const double fall = v.de_escalation_per_year > 0
+                            ? 1 - std::exp(-v.de_escalation_per_year * (1 + c.coproduction_effect * coproduction) / kDaysPerYear * v.duration.mean())
+                            : 0.0;
+    for (std::size_t l = 0; l < L; ++l) {
+      Row& row = out.rows[i * L + l];
+      for (int down = 0; down < 2; ++down) {
+        const double w = down ? (l > 0 ? fall : 0.0) : (l > 0 ? 1 - fall : 1.0);
         if (!(w > 0)) continue;
-        const auto& routes = s.services[i].routes;
-        const auto rule = std::find_if(routes.begin(), routes.end(), [&](const RouteRule& r) {
-          return may_match(r.when, static_cast<int>(ci), c, static_cast<int>(l));
+        const std::size_t level = l - static_cast<std::size_t>(down);
+        const auto rule = std::find_if(v.routes.begin(), v.routes.end(), [&](const RouteRule& r) {
+          return may_match(r.when, static_cast<int>(ci), c, static_cast<int>(level));
         });
-        if (rule == routes.end()) continue;  // no rule holds: the person leaves
+        if (rule == v.routes.end()) continue;  // no rule holds: the person leaves
         for (const RouteTarget& t : rule->to)
-          if (valid_index(t.service, n)) row.emplace_back(static_cast<std::size_t>(redirect(s, t.service)), w * t.probability);
+          if (valid_index(t.service, n)) row.emplace_back(static_cast<std::size_t>(redirect(s, t.service)) * L + level, w * t.probability);
       }
       // One entry per target, its shares added in the order they came.
       std::stable_sort(row.begin(), row.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
@@ -242,14 +248,31 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
       }
       row.resize(kept);
     }
+  }
+  return out;
+}
 
-    // Services from which flow can never leave would need infinite throughput: mark them
-    // and solve the (then non-singular) system for the rest. A service escapes if some of its
+std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
+  const std::size_t n = s.services.size();
+  std::vector<double> lambda(n, 0.0);
+  for (std::size_t ci = 0; ci < s.cohorts.size(); ++ci) {
+    const CohortSpec& c = s.cohorts[ci];
+    if (!valid_index(c.entry, n)) continue;
+    // Routing of this cohort over (service, need level) states: people keep their need along
+    // the path but for its fall while served, so a service reached mostly by the most needy
+    // routes as they do. Escalation while waiting is not in it (waits are what it predicts).
+    const CohortRouting routing = cohort_routing(s, ci);
+    const std::size_t L = routing.levels, N = n * L;
+    const std::vector<Row>& P = routing.rows;
+    const std::vector<double>& a = routing.arrivals;
+
+    // States from which flow can never leave would need infinite throughput: mark them
+    // and solve the (then non-singular) system for the rest. A state escapes if some of its
     // people leave, or it routes to one that escapes: found backwards from those that leave.
-    std::vector<std::vector<std::size_t>> into(n);
-    std::vector<char> escapes(n, 0);
+    std::vector<std::vector<std::size_t>> into(N);
+    std::vector<char> escapes(N, 0);
     std::vector<std::size_t> stack;
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < N; ++i) {
       double row = 0;
       for (const auto& [j, p] : P[i]) {
         row += p;
@@ -263,15 +286,18 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
       for (const std::size_t i : into[j])
         if (!escapes[i]) escapes[i] = 1, stack.push_back(i);
     }
-    std::vector<char> reached(n, 0);
-    for (std::size_t i = 0; i < n; ++i)
+    std::vector<char> reached(N, 0);
+    const auto reach = [&] {
+      while (!stack.empty()) {
+        const std::size_t i = stack.back();
+        stack.pop_back();
+        for (const auto& [j, p] : P[i])
+          if (p > 0 && !reached[j]) reached[j] = 1, stack.push_back(j);
+      }
+    };
+    for (std::size_t i = 0; i < N; ++i)
       if (a[i] > 0) reached[i] = 1, stack.push_back(i);
-    while (!stack.empty()) {
-      const std::size_t i = stack.back();
-      stack.pop_back();
-      for (const auto& [j, p] : P[i])
-        if (p > 0 && !reached[j]) reached[j] = 1, stack.push_back(j);
-    }
+    reach();
     // Cases closed after a referral come back with the cohort's referred_return_probability:
     // each episode that reaches the referral service ends in one closure (deaths are not
     // subtracted), so with e such episodes a day from new arrivals and f per return (first
@@ -279,35 +305,51 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
     const int ref = valid_index(s.indicators.referrals, n) ? redirect(s, s.indicators.referrals) : -1;
     const double p_back = ref >= 0 ? c.referred_return_probability : -1.0;
     const int back = p_back > 0 ? redirect(s, valid_index(c.referred_return_to, n) ? c.referred_return_to : ref) : -1;
-    if (back >= 0 && reached[static_cast<std::size_t>(ref)] && !reached[static_cast<std::size_t>(back)]) {
-      reached[static_cast<std::size_t>(back)] = 1, stack.push_back(static_cast<std::size_t>(back));
-      while (!stack.empty()) {
-        const std::size_t i = stack.back();
-        stack.pop_back();
-        for (const auto& [j, p] : P[i])
-          if (p > 0 && !reached[j]) reached[j] = 1, stack.push_back(j);
-      }
+    const auto at = [&](int service, std::size_t l) { return static_cast<std::size_t>(service) * L + l; };
+    std::vector<Row> first;
+    std::vector<double> first_x;
+    if (back >= 0) {
+      first = P;  // the referral service absorbing: episodes that reach it
+      for (std::size_t l = 0; l < L; ++l) first[at(ref, l)].clear();
+      first_x = FlowSolver(first, a, escapes).solve();
+      for (std::size_t l = 0; l < L; ++l)
+        if (first_x[at(ref, l)] > 0 && !reached[at(back, l)]) reached[at(back, l)] = 1, stack.push_back(at(back, l));
+      reach();
     }
-    for (std::size_t i = 0; i < n; ++i)
-      if (!escapes[i] && reached[i]) lambda[i] = kInfinity;
+    for (std::size_t i = 0; i < N; ++i)
+      if (!escapes[i] && reached[i]) lambda[i / L] = kInfinity;
     std::vector<double> x = FlowSolver(P, a, escapes).solve();
-    if (back >= 0 && escapes[static_cast<std::size_t>(back)] && x[static_cast<std::size_t>(ref)] > 0) {
-      std::vector<double> unit(n, 0.0);
-      unit[static_cast<std::size_t>(back)] = 1.0;
+    double e = 0;
+    for (std::size_t l = 0; back >= 0 && l < L; ++l) e += first_x[at(ref, l)];
+    if (back >= 0 && e > 0) {
+      // A case comes back with the need it left with: the need mix of the ways out of an
+      // episode that starts at the referral service as new referrals do.
+      std::vector<double> unit(N, 0.0);
+      for (std::size_t l = 0; l < L; ++l) unit[at(ref, l)] = first_x[at(ref, l)] / e;
+      const std::vector<double> z = FlowSolver(P, unit, escapes).solve();
+      std::vector<double> leaving(L, 0.0);
+      double left = 0;
+      for (std::size_t i = 0; i < N; ++i) {
+        double stay = 0;
+        for (const auto& [j, p] : P[i]) stay += p;
+        const double out = std::isfinite(z[i]) ? z[i] * std::max(0.0, 1 - stay) : 0.0;
+        leaving[i % L] += out, left += out;
+      }
+      std::fill(unit.begin(), unit.end(), 0.0);
+      for (std::size_t l = 0; l < L; ++l) unit[at(back, l)] = left > 0 ? leaving[l] / left : first_x[at(ref, l)] / e;
       const std::vector<double> y = FlowSolver(P, unit, escapes).solve();
-      std::vector<Row> first = P;  // the referral service absorbing: episodes that reach it
-      first[static_cast<std::size_t>(ref)].clear();
-      const double e = FlowSolver(first, a, escapes).solve()[static_cast<std::size_t>(ref)];
-      const double f = FlowSolver(first, unit, escapes).solve()[static_cast<std::size_t>(ref)];
+      const std::vector<double> y_first = FlowSolver(first, unit, escapes).solve();
+      double f = 0;
+      for (std::size_t l = 0; l < L; ++l) f += y_first[at(ref, l)];
       double episode_days = 0;  // a return's mean time in services (Little's law: visits x durations)
-      for (std::size_t i = 0; i < n; ++i)
-        if (y[i] > 0 && std::isfinite(y[i])) episode_days += y[i] * s.services[i].duration.mean();
+      for (std::size_t i = 0; i < N; ++i)
+        if (y[i] > 0 && std::isfinite(y[i])) episode_days += y[i] * s.services[i / L].duration.mean();
       const double r = e * returns_per_episode(c, p_back, f, episode_days);
-      for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t i = 0; i < N; ++i)
         if (y[i] > 0) x[i] = std::isfinite(r) ? x[i] + r * y[i] : kInfinity;
     }
-    for (std::size_t i = 0; i < n; ++i)
-      if (escapes[i]) lambda[i] += x[i];
+    for (std::size_t i = 0; i < N; ++i)
+      if (escapes[i]) lambda[i / L] += x[i];
   }
 
   std::vector<ServiceLoad> loads(n);
