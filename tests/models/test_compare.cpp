@@ -194,13 +194,18 @@ TEST_CASE("payback year and cost per step change avoided", "[compare][economics]
 }
 
 TEST_CASE("common random numbers narrow the interval on a difference", "[compare][crn][statistical][long]") {
-  // Two close scenarios: the base, and 10% fewer early-help places.
+  // Two close scenarios: the base, and 10% fewer early-help places and 10% more adult
+  // assessment places. A lever must move the figures: early help alone (at utilisation 0.70)
+  // changes nothing with 10% fewer places, and gives paired intervals of width zero.
   Scenario a = base_scenario();
   a.horizon_years = 8;
   a.replications = 8;
   Scenario b = a;
   ServiceSpec& eh = b.services.at(static_cast<std::size_t>(b.service_index("early_help")));
   eh.capacity = static_cast<std::uint32_t>(eh.capacity * 0.9);
+  ServiceSpec& aa = b.services.at(static_cast<std::size_t>(b.service_index("adult_assessment")));
+  aa.capacity = static_cast<std::uint32_t>(aa.capacity * 1.1);
+  for (auto& step : aa.capacity_schedule) step.capacity = static_cast<std::uint32_t>(step.capacity * 1.1);
   CompareOptions paired, independent;
   independent.independent = true;
   const Comparison p = compare({a, b}, paired);
@@ -217,6 +222,8 @@ TEST_CASE("common random numbers narrow the interval on a difference", "[compare
   // the bound is what makes common random numbers worth having (five times narrower), not a fit.
   CHECK(spend > 5);
   CHECK(ups > 5);
+  CHECK(std::isfinite(spend));  // the lever moved the figures: the paired intervals are not empty
+  CHECK(std::isfinite(ups));
 }
 
 TEST_CASE("MSER-5 cuts a transient and keeps a stationary series", "[advice]") {
