@@ -40,7 +40,8 @@ inline int redirect(const Scenario& s, int service) {
 
 /// One cohort's routing as the traffic equations solve it: over (service, need level) states,
 /// state = service * levels + level; arrivals a day at each state, and each state's routes
-/// (target state, probability) with the fall of need while served taken into account.
+/// (target state, probability) with the fall of need while served taken into account; states no one
+/// reaches (from the entry, or from where closed cases come back) have no rows.
 struct CohortRouting {
   using Row = std::vector<std::pair<std::size_t, double>>;
   std::size_t levels = 1;

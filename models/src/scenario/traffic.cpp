@@ -211,7 +211,11 @@ CohortRouting cohort_routing(const Scenario& s, std::size_t ci) {
   const std::size_t n = s.services.size();
   const CohortSpec& c = s.cohorts[ci];
   CohortRouting out;
-  const std::size_t L = out.levels = std::max<std::size_t>(1, std::min(c.need_weights.size(), s.need_levels.size()));
+  // Need only falls here, so the levels above the highest a new episode starts at carry nothing.
+  std::size_t top = 0;
+  for (std::size_t l = 0; l < std::min(c.need_weights.size(), s.need_levels.size()); ++l)
+    if (c.need_weights[l] > 0) top = l;
+  const std::size_t L = out.levels = top + 1;
   out.rows.assign(n * L, {});
   out.arrivals.assign(n * L, 0.0);
   if (!valid_index(c.entry, n)) return out;
@@ -219,35 +223,52 @@ CohortRouting cohort_routing(const Scenario& s, std::size_t ci) {
   const auto entry = static_cast<std::size_t>(redirect(s, c.entry));
   for (std::size_t l = 0; l < L; ++l) out.arrivals[entry * L + l] = rate * (l < c.need_weights.size() ? c.need_weights[l] : 0.0);
   const double coproduction = (c.coproduction_min + c.coproduction_max) / 2;
-  for (std::size_t i = 0; i < n; ++i) {
+  // Rows are built only for the states people can reach, from the entry and from where closed
+  // cases come back: a cohort whose people all start at one need level reaches few of the
+  // others, and a network of thousands of services would otherwise carry every level's rows.
+  std::vector<char> seen(n * L, 0);
+  std::vector<std::size_t> todo;
+  const auto visit = [&](std::size_t state) {
+    if (!seen[state]) seen[state] = 1, todo.push_back(state);
+  };
+  for (std::size_t l = 0; l < L; ++l)
+    if (out.arrivals[entry * L + l] > 0) visit(entry * L + l);
+  if (c.referred_return_probability > 0 && valid_index(s.indicators.referrals, n)) {
+    const int back = valid_index(c.referred_return_to, n) ? c.referred_return_to : s.indicators.referrals;
+    for (std::size_t l = 0; l < L; ++l) visit(static_cast<std::size_t>(redirect(s, back)) * L + l);
+  }
+  while (!todo.empty()) {
+    const std::size_t state = todo.back();
+    todo.pop_back();
+    const std::size_t i = state / L, l = state % L;
     const ServiceSpec& v = s.services[i];
     // Need falls one level while served (the model's hazard, at the service's mean duration
     // and the cohort's mean co-production); then the rule of the need on leaving routes.
     const double fall = v.de_escalation_per_year > 0
                             ? 1 - std::exp(-v.de_escalation_per_year * (1 + c.coproduction_effect * coproduction) / kDaysPerYear * v.duration.mean())
                             : 0.0;
-    for (std::size_t l = 0; l < L; ++l) {
-      Row& row = out.rows[i * L + l];
-      for (int down = 0; down < 2; ++down) {
-        const double w = down ? (l > 0 ? fall : 0.0) : (l > 0 ? 1 - fall : 1.0);
-        if (!(w > 0)) continue;
-        const std::size_t level = l - static_cast<std::size_t>(down);
-        const auto rule = std::find_if(v.routes.begin(), v.routes.end(), [&](const RouteRule& r) {
-          return may_match(r.when, static_cast<int>(ci), c, static_cast<int>(level));
-        });
-        if (rule == v.routes.end()) continue;  // no rule holds: the person leaves
-        for (const RouteTarget& t : rule->to)
-          if (valid_index(t.service, n)) row.emplace_back(static_cast<std::size_t>(redirect(s, t.service)) * L + level, w * t.probability);
-      }
-      // One entry per target, its shares added in the order they came.
-      std::stable_sort(row.begin(), row.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
-      std::size_t kept = 0;
-      for (std::size_t k = 0; k < row.size(); ++k) {
-        if (kept > 0 && row[kept - 1].first == row[k].first) row[kept - 1].second += row[k].second;
-        else row[kept++] = row[k];
-      }
-      row.resize(kept);
+    Row& row = out.rows[state];
+    for (int down = 0; down < 2; ++down) {
+      const double w = down ? (l > 0 ? fall : 0.0) : (l > 0 ? 1 - fall : 1.0);
+      if (!(w > 0)) continue;
+      const std::size_t level = l - static_cast<std::size_t>(down);
+      const auto rule = std::find_if(v.routes.begin(), v.routes.end(), [&](const RouteRule& r) {
+        return may_match(r.when, static_cast<int>(ci), c, static_cast<int>(level));
+      });
+      if (rule == v.routes.end()) continue;  // no rule holds: the person leaves
+      for (const RouteTarget& t : rule->to)
+        if (valid_index(t.service, n)) row.emplace_back(static_cast<std::size_t>(redirect(s, t.service)) * L + level, w * t.probability);
     }
+    // One entry per target, its shares added in the order they came.
+    std::stable_sort(row.begin(), row.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < row.size(); ++k) {
+      if (kept > 0 && row[kept - 1].first == row[k].first) row[kept - 1].second += row[k].second;
+      else row[kept++] = row[k];
+    }
+    row.resize(kept);
+    for (const auto& [j, p] : row)
+      if (p > 0) visit(j);
   }
   return out;
 }
@@ -298,6 +319,13 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
     for (std::size_t i = 0; i < N; ++i)
       if (a[i] > 0) reached[i] = 1, stack.push_back(i);
     reach();
+    // Only the states people reach are solved for (a cohort whose people all start at one need
+    // level reaches few of the others): the rest carry no flow.
+    std::vector<char> solvable(N, 0);
+    const auto mark_solvable = [&] {
+      for (std::size_t i = 0; i < N; ++i) solvable[i] = escapes[i] && reached[i];
+    };
+    mark_solvable();
     // Cases closed after a referral come back with the cohort's referred_return_probability:
     // each episode that reaches the referral service ends in one closure (deaths are not
     // subtracted), so with e such episodes a day from new arrivals and f per return (first
@@ -308,17 +336,24 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
     const auto at = [&](int service, std::size_t l) { return static_cast<std::size_t>(service) * L + l; };
     std::vector<Row> first;
     std::vector<double> first_x;
+    const auto e_reached = [&](const std::vector<double>& f) {
+      for (std::size_t l = 0; l < L; ++l)
+        if (f[at(ref, l)] > 0) return true;
+      return false;
+    };
     if (back >= 0) {
       first = P;  // the referral service absorbing: episodes that reach it
       for (std::size_t l = 0; l < L; ++l) first[at(ref, l)].clear();
-      first_x = FlowSolver(first, a, escapes).solve();
-      for (std::size_t l = 0; l < L; ++l)
-        if (first_x[at(ref, l)] > 0 && !reached[at(back, l)]) reached[at(back, l)] = 1, stack.push_back(at(back, l));
+      first_x = FlowSolver(first, a, solvable).solve();
+      const bool comes_back = e_reached(first_x);
+      for (std::size_t l = 0; l < L; ++l)  // a case comes back at the level it left with: any
+        if (comes_back && !reached[at(back, l)]) reached[at(back, l)] = 1, stack.push_back(at(back, l));
       reach();
+      mark_solvable();
     }
     for (std::size_t i = 0; i < N; ++i)
       if (!escapes[i] && reached[i]) lambda[i / L] = kInfinity;
-    std::vector<double> x = FlowSolver(P, a, escapes).solve();
+    std::vector<double> x = FlowSolver(P, a, solvable).solve();
     double e = 0;
     for (std::size_t l = 0; back >= 0 && l < L; ++l) e += first_x[at(ref, l)];
     if (back >= 0 && e > 0) {
@@ -326,7 +361,7 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
       // episode that starts at the referral service as new referrals do.
       std::vector<double> unit(N, 0.0);
       for (std::size_t l = 0; l < L; ++l) unit[at(ref, l)] = first_x[at(ref, l)] / e;
-      const std::vector<double> z = FlowSolver(P, unit, escapes).solve();
+      const std::vector<double> z = FlowSolver(P, unit, solvable).solve();
       std::vector<double> leaving(L, 0.0);
       double left = 0;
       for (std::size_t i = 0; i < N; ++i) {
@@ -337,8 +372,8 @@ std::vector<ServiceLoad> traffic_equations(const Scenario& s) {
       }
       std::fill(unit.begin(), unit.end(), 0.0);
       for (std::size_t l = 0; l < L; ++l) unit[at(back, l)] = left > 0 ? leaving[l] / left : first_x[at(ref, l)] / e;
-      const std::vector<double> y = FlowSolver(P, unit, escapes).solve();
-      const std::vector<double> y_first = FlowSolver(first, unit, escapes).solve();
+      const std::vector<double> y = FlowSolver(P, unit, solvable).solve();
+      const std::vector<double> y_first = FlowSolver(first, unit, solvable).solve();
       double f = 0;
       for (std::size_t l = 0; l < L; ++l) f += y_first[at(ref, l)];
       double episode_days = 0;  // a return's mean time in services (Little's law: visits x durations)
